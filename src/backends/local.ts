@@ -1,0 +1,125 @@
+/**
+ * The local backend: memories in the SQLite store under one fixed user, content sealed with the
+ * local key. It syncs eagerly: asking it what changed costs one indexed query, which lets several
+ * server processes share one file and still see each other's writes.
+ */
+import { DecryptionError, fingerprint, open, seal } from '../crypto/codec.js';
+import { loadOrCreateLocalKey } from '../crypto/local-key.js';
+import { MemoramError } from '../errors.js';
+import type {
+  CreateOutcome,
+  Memory,
+  MemoryBackend,
+  MemoryFields,
+  MemoryPatch,
+  SyncResult,
+  TagInfo,
+} from '../memory/types.js';
+import { MemoryStore } from '../store/memory-store.js';
+import type { BlobRow } from '../store/types.js';
+
+export const LOCAL_USER_ID = 'local';
+
+export class LocalBackend implements MemoryBackend {
+  readonly kind = 'local';
+  readonly syncMode = 'eager';
+
+  constructor(
+    private readonly store: MemoryStore,
+    private readonly key: Buffer,
+  ) {}
+
+  private toMemory(blob: BlobRow): Memory {
+    const { user_id: _user, tag_ids: _tagIds, content, ...rest } = blob;
+    try {
+      return { ...rest, content: open(content, this.key) };
+    } catch (error) {
+      if (!(error instanceof DecryptionError)) throw error;
+      return { ...rest, content: '', unreadable: true };
+    }
+  }
+
+  async sync(token: string | undefined): Promise<SyncResult> {
+    const since = token === undefined ? 0 : Number(token);
+    const changes = this.store.changesSince(LOCAL_USER_ID, since);
+    return {
+      upserts: changes.blobs.map((blob) => this.toMemory(blob)),
+      deleted: changes.deleted,
+      token: String(changes.rev),
+      full: since === 0,
+    };
+  }
+
+  fingerprint(content: string): string {
+    return fingerprint(content, this.key);
+  }
+
+  async get(ids: readonly string[]): Promise<Memory[]> {
+    return ids.flatMap((id) => {
+      const blob = this.store.getBlob(LOCAL_USER_ID, id);
+      return blob ? [this.toMemory(blob)] : [];
+    });
+  }
+
+  async create(fields: MemoryFields, contentFingerprint: string): Promise<CreateOutcome> {
+    const { blob, existing } = this.store.createBlob(LOCAL_USER_ID, {
+      ...fields,
+      content: seal(fields.content, this.key),
+      fingerprint: contentFingerprint,
+    });
+    return { memory: this.toMemory(blob), deduplicated: existing };
+  }
+
+  async update(id: string, patch: MemoryPatch, expectedUpdatedAt?: string): Promise<Memory> {
+    const sealed =
+      patch.content === undefined
+        ? {}
+        : { content: seal(patch.content, this.key), fingerprint: this.fingerprint(patch.content) };
+    const outcome = this.store.updateBlob(LOCAL_USER_ID, id, { ...patch, ...sealed }, expectedUpdatedAt);
+    if (outcome.status === 'not_found') throw notFound(id);
+    if (outcome.status === 'conflict') throw conflict(id, outcome.current_updated_at);
+    return this.toMemory(outcome.blob);
+  }
+
+  async delete(id: string): Promise<boolean> {
+    return this.store.deleteBlob(LOCAL_USER_ID, id);
+  }
+
+  async listTags(): Promise<TagInfo[]> {
+    return this.store.listTags(LOCAL_USER_ID).map(({ name, count, description, color }) => ({
+      name,
+      count,
+      ...(description ? { description } : {}),
+      color,
+    }));
+  }
+
+  async close(): Promise<void> {
+    this.store.close();
+  }
+}
+
+export function notFound(id: string): MemoramError {
+  return new MemoramError('NOT_FOUND', `No memory has the id ${id}.`, {
+    hint: 'Use search_memories to find the right id.',
+  });
+}
+
+export function conflict(id: string, currentUpdatedAt: string): MemoramError {
+  return new MemoramError(
+    'CONFLICT',
+    `Memory ${id} changed since you read it (updated_at is now ${currentUpdatedAt}).`,
+    {
+      hint: 'Read it again with read_memories, merge your change, and retry with the new expected_updated_at.',
+    },
+  );
+}
+
+/** Opens the local store and key under the configured directories. */
+export async function openLocalBackend(dirs: {
+  storeFile: string;
+  configDir: string;
+}): Promise<LocalBackend> {
+  const key = await loadOrCreateLocalKey(dirs.configDir);
+  return new LocalBackend(MemoryStore.open(dirs.storeFile), key);
+}

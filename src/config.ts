@@ -1,0 +1,150 @@
+/**
+ * Configuration: flags > MEMORAM_* environment > defaults, parsed once here with zod into a frozen
+ * Config. A bad value is a ConfigError naming both the flag and the variable. Secrets (API key,
+ * client secret, memory key) come only from the environment, never from argv.
+ */
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import envPaths from 'env-paths';
+import { z } from 'zod';
+
+export const DEFAULT_API_URL = 'https://api.memoram.app/api/v1';
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+  backend: 'local' | 'memoram';
+  apiKey: string | undefined;
+  apiUrl: string;
+  oauthAuthorizeUrl: string;
+  oauthTokenUrl: string;
+  oauthScope: string;
+  redirectPort: number;
+  clientId: string | undefined;
+  clientSecret: string | undefined;
+  memoryKey: string | undefined;
+  dataDir: string;
+  configDir: string;
+  /** The SQLite file of the local backend. */
+  storeFile: string;
+  readOnly: boolean;
+  noBrowser: boolean;
+  logLevel: LogLevel;
+  http: { host: string; port: number };
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** One setting: its flag (if any), its variable, and how to read it. */
+interface Setting {
+  flag?: string;
+  env: string;
+  schema: z.ZodType;
+  boolean?: true;
+}
+
+const flagBool = z
+  .union([z.boolean(), z.enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off', ''])])
+  .transform((value) => value === true || ['1', 'true', 'yes', 'on'].includes(String(value)));
+const url = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' });
+const dir = z.string().min(1, 'must be a directory path');
+const port = z.coerce.number().int().min(0).max(65535, 'must be a port number from 0 to 65535');
+
+const SETTINGS = {
+  backend: { flag: 'backend', env: 'MEMORAM_BACKEND', schema: z.enum(['local', 'memoram']) },
+  apiKey: { env: 'MEMORAM_API_KEY', schema: z.string().min(1) },
+  apiUrl: { flag: 'api-url', env: 'MEMORAM_API_URL', schema: url },
+  oauthAuthorizeUrl: { flag: 'oauth-authorize-url', env: 'MEMORAM_OAUTH_AUTHORIZE_URL', schema: url },
+  oauthTokenUrl: { flag: 'oauth-token-url', env: 'MEMORAM_OAUTH_TOKEN_URL', schema: url },
+  oauthScope: { flag: 'oauth-scope', env: 'MEMORAM_OAUTH_SCOPE', schema: z.string() },
+  redirectPort: { flag: 'redirect-port', env: 'MEMORAM_REDIRECT_PORT', schema: port },
+  clientId: { flag: 'client-id', env: 'MEMORAM_CLIENT_ID', schema: z.string().min(1) },
+  clientSecret: { env: 'MEMORAM_CLIENT_SECRET', schema: z.string().min(1) },
+  memoryKey: { env: 'MEMORAM_MEMORY_KEY', schema: z.string().min(1) },
+  dataDir: { flag: 'data-dir', env: 'MEMORAM_DATA_DIR', schema: dir },
+  configDir: { flag: 'config-dir', env: 'MEMORAM_CONFIG_DIR', schema: dir },
+  readOnly: { flag: 'read-only', env: 'MEMORAM_READ_ONLY', schema: flagBool, boolean: true },
+  noBrowser: { flag: 'no-browser', env: 'MEMORAM_NO_BROWSER', schema: flagBool, boolean: true },
+  logLevel: { flag: 'log-level', env: 'MEMORAM_LOG_LEVEL', schema: z.enum(LOG_LEVELS) },
+  host: { flag: 'host', env: 'MEMORAM_HOST', schema: z.string().min(1) },
+  port: { flag: 'port', env: 'MEMORAM_PORT', schema: port },
+} satisfies Record<string, Setting>;
+
+type Key = keyof typeof SETTINGS;
+
+/** The flags loadConfig understands, for the CLI's own parseArgs. */
+export const CONFIG_FLAGS = Object.fromEntries(
+  Object.values(SETTINGS as Record<string, Setting>)
+    .filter((setting) => setting.flag)
+    .map((setting) => [setting.flag!, { type: setting.boolean ? 'boolean' : 'string' } as const]),
+);
+
+function describe(setting: Setting): string {
+  return setting.flag ? `--${setting.flag} / ${setting.env}` : setting.env;
+}
+
+function read(key: Key, flags: Record<string, unknown>, env: Record<string, string | undefined>): unknown {
+  const setting: Setting = SETTINGS[key];
+  const fromFlag = setting.flag ? flags[setting.flag] : undefined;
+  const raw = fromFlag ?? env[setting.env];
+  if (raw === undefined || (raw === '' && !setting.boolean)) return undefined;
+  const parsed = setting.schema.safeParse(raw);
+  if (!parsed.success) {
+    const reason = parsed.error.issues[0]?.message ?? 'is not valid';
+    throw new ConfigError(`Invalid value for ${describe(setting)}: ${reason}.`);
+  }
+  return parsed.data;
+}
+
+export interface LoadConfigInput {
+  /** The flags after the command name. Unknown flags are an error. */
+  argv?: readonly string[];
+  env?: Record<string, string | undefined>;
+}
+
+export function loadConfig({ argv = [], env = {} }: LoadConfigInput = {}): Readonly<Config> {
+  let flags: Record<string, unknown>;
+  try {
+    flags = parseArgs({
+      args: [...argv],
+      options: CONFIG_FLAGS,
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+  const get = <T>(key: Key) => read(key, flags, env) as T | undefined;
+  const paths = envPaths('memoram-mcp', { suffix: '' });
+  const apiKey = get<string>('apiKey');
+  const apiUrl = (get<string>('apiUrl') ?? DEFAULT_API_URL).replace(/\/+$/, '');
+  const dataDir = path.resolve(get<string>('dataDir') ?? paths.data);
+  const backend = get<Config['backend']>('backend') ?? (apiKey ? 'memoram' : 'local');
+  if (backend === 'memoram' && !apiKey) {
+    throw new ConfigError(
+      'The memoram backend needs a developer API key: set MEMORAM_API_KEY (or choose --backend local / MEMORAM_BACKEND=local).',
+    );
+  }
+  return Object.freeze({
+    backend,
+    apiKey,
+    apiUrl,
+    oauthAuthorizeUrl: get<string>('oauthAuthorizeUrl') ?? `${apiUrl}/oauth/authorize`,
+    oauthTokenUrl: get<string>('oauthTokenUrl') ?? `${apiUrl}/oauth/token`,
+    oauthScope: get<string>('oauthScope') ?? '',
+    redirectPort: get<number>('redirectPort') ?? 0,
+    clientId: get<string>('clientId'),
+    clientSecret: get<string>('clientSecret'),
+    memoryKey: get<string>('memoryKey'),
+    dataDir,
+    configDir: path.resolve(get<string>('configDir') ?? paths.config),
+    storeFile: path.join(dataDir, 'memories.db'),
+    readOnly: get<boolean>('readOnly') ?? false,
+    noBrowser: get<boolean>('noBrowser') ?? false,
+    logLevel: get<LogLevel>('logLevel') ?? 'info',
+    http: Object.freeze({ host: get<string>('host') ?? '127.0.0.1', port: get<number>('port') ?? 3939 }),
+  });
+}

@@ -1,0 +1,77 @@
+/**
+ * The connection: which backend the server talks to right now, and how it gets authorized. The MCP
+ * layer asks it for the MemoryService on every call, so a server can switch from "not connected"
+ * to Memoram while running, without a restart.
+ */
+import { MemoramError } from './errors.js';
+import type { MemoryService } from './memory/service.js';
+
+export type ConnectionState =
+  | { state: 'local'; message: string }
+  | { state: 'not_connected'; message: string }
+  | { state: 'authorized'; user_id: string; key_version: number; message: string }
+  | { state: 'awaiting_user_consent'; authorization_url: string; message: string }
+  | { state: 'awaiting_approval'; access_request_id: string; message: string }
+  | { state: 'rejected'; access_request_id: string; message: string }
+  | { state: 'revoked'; access_request_id: string; message: string }
+  | { state: 'error'; message: string };
+
+export interface AuthorizeInput {
+  memory_key?: string | undefined;
+  reason?: string | undefined;
+}
+
+export interface AuthorizeOptions {
+  signal?: AbortSignal;
+  /** Called while the call waits, for MCP progress notifications. */
+  onProgress?: (message: string) => void;
+}
+
+export interface Connection {
+  readonly backend: 'local' | 'memoram';
+  /** The service for memory tools; throws MemoramError AUTH_REQUIRED until authorized. */
+  service(): MemoryService;
+  status(): ConnectionState;
+  authorize(input: AuthorizeInput, options?: AuthorizeOptions): Promise<ConnectionState>;
+  /** Called whenever service() starts returning a different service (e.g. after approval). */
+  onServiceChange(listener: (service: MemoryService) => void): () => void;
+  close(): Promise<void>;
+}
+
+/** The embedded default: always connected, to the local store. */
+export class LocalConnection implements Connection {
+  readonly backend = 'local';
+
+  constructor(private readonly memory: MemoryService) {}
+
+  service(): MemoryService {
+    return this.memory;
+  }
+
+  status(): ConnectionState {
+    return {
+      state: 'local',
+      message:
+        'Memories are stored locally on this computer, encrypted with a local key. To use a Memoram account instead, ' +
+        'set MEMORAM_API_KEY (a Memoram developer API key) in this server’s configuration and restart it, then call authorize.',
+    };
+  }
+
+  async authorize(): Promise<ConnectionState> {
+    return this.status();
+  }
+
+  onServiceChange(): () => void {
+    return () => {};
+  }
+
+  async close(): Promise<void> {
+    await this.memory.close();
+  }
+}
+
+export function authRequired(): MemoramError {
+  return new MemoramError('AUTH_REQUIRED', 'This server is not connected to a Memoram account yet.', {
+    hint: 'Call the authorize tool to connect it, then retry.',
+  });
+}

@@ -1,0 +1,275 @@
+/**
+ * MemoryService: the one place that decides what a memory operation means, whatever the backend.
+ * It keeps the search index current (eagerly for the local store, in the background for
+ * Memoram), enforces the limits, finds duplicates, and tells listeners what changed.
+ */
+import { createHash } from 'node:crypto';
+import { MemoramError } from '../errors.js';
+import { DEFAULT_CONFIDENCE, DEFAULT_IMPORTANCE, LIMITS } from './limits.js';
+import { type SearchFilters, SearchIndex } from './search-index.js';
+import { snippet } from './snippet.js';
+import type { Memory, MemoryBackend, MemoryFields, MemoryMeta, MemoryPatch, TagInfo } from './types.js';
+
+export interface SearchParams extends SearchFilters {
+  query?: string | undefined;
+  limit?: number | undefined;
+  cursor?: string | undefined;
+}
+
+export interface MemorySummary extends MemoryMeta {
+  snippet: string;
+  score: number | null;
+}
+
+export interface CreateResult {
+  memory: MemoryMeta;
+  deduplicated: boolean;
+  similar: { id: string; title: string }[];
+}
+
+export type ChangeEvent = { type: 'created' | 'updated' | 'deleted'; ids: string[] };
+
+export interface MemoryServiceOptions {
+  /** How old the index of a background-synced backend may get before a refresh starts. */
+  refreshIntervalMs?: number;
+  onBackgroundError?: (error: unknown) => void;
+  now?: () => number;
+}
+
+export function withoutContent(memory: Memory): MemoryMeta {
+  const { content: _content, ...meta } = memory;
+  return meta;
+}
+
+export class MemoryService {
+  private readonly index: SearchIndex;
+  private readonly listeners = new Set<(event: ChangeEvent) => void>();
+  private token: string | undefined;
+  private warmed = false;
+  private lastSync = 0;
+  private pulling: Promise<void> | undefined;
+  /** Writes made while a full refresh is in flight, re-applied over its (older) snapshot. */
+  private writesDuringPull: Map<string, Memory | null> | undefined;
+  private readonly refreshIntervalMs: number;
+  private readonly now: () => number;
+
+  constructor(
+    readonly backend: MemoryBackend,
+    private readonly options: MemoryServiceOptions = {},
+  ) {
+    this.index = new SearchIndex((content) => backend.fingerprint(content));
+    this.refreshIntervalMs = options.refreshIntervalMs ?? 60_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  onChange(listener: (event: ChangeEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(event: ChangeEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  /** Brings the index up to date as the backend's sync mode allows. */
+  async refresh(signal?: AbortSignal): Promise<void> {
+    if (this.backend.syncMode === 'eager') return this.pull(signal);
+    if (!this.warmed) return this.pullOnce(signal);
+    if (this.now() - this.lastSync > this.refreshIntervalMs && !this.pulling) {
+      this.pullOnce().catch((error) => this.options.onBackgroundError?.(error));
+    }
+  }
+
+  /** Shares one in-flight pull between concurrent callers. */
+  private pullOnce(signal?: AbortSignal): Promise<void> {
+    this.pulling ??= this.pull(signal).finally(() => {
+      this.pulling = undefined;
+    });
+    return this.pulling;
+  }
+
+  private async pull(signal?: AbortSignal): Promise<void> {
+    this.writesDuringPull = new Map();
+    try {
+      const result = await this.backend.sync(this.token, signal);
+      if (result.full) this.index.clear();
+      for (const id of result.deleted) this.index.remove(id);
+      for (const memory of result.upserts) this.index.upsert(memory);
+      for (const [id, memory] of this.writesDuringPull) {
+        if (memory) this.index.upsert(memory);
+        else this.index.remove(id);
+      }
+      this.token = result.token;
+      this.lastSync = this.now();
+      this.warmed = true;
+    } finally {
+      this.writesDuringPull = undefined;
+    }
+  }
+
+  private applyWrite(id: string, memory: Memory | null): void {
+    if (memory) this.index.upsert(memory);
+    else this.index.remove(id);
+    this.writesDuringPull?.set(id, memory);
+  }
+
+  async search(
+    params: SearchParams,
+    signal?: AbortSignal,
+  ): Promise<{ memories: MemorySummary[]; next_cursor: string | null }> {
+    await this.refresh(signal);
+    const limit = params.limit ?? 10;
+    const query = params.query ?? '';
+    const key = cursorKey(params);
+    const offset = params.cursor ? decodeSearchCursor(params.cursor, key) : 0;
+    const ranked = this.index.search(query, params, this.now());
+    const page = ranked.slice(offset, offset + limit);
+    return {
+      memories: page.map(({ memory, score, terms }) => ({
+        ...withoutContent(memory),
+        snippet: memory.unreadable
+          ? ''
+          : snippet(memory.content, terms.length > 0 ? terms : queryWords(query)),
+        score,
+      })),
+      next_cursor: offset + limit < ranked.length ? encodeSearchCursor(offset + limit, key) : null,
+    };
+  }
+
+  /** The most recently updated memories, without content. */
+  async recent(limit: number, signal?: AbortSignal): Promise<MemoryMeta[]> {
+    await this.refresh(signal);
+    return this.index
+      .search('', {})
+      .slice(0, limit)
+      .map(({ memory }) => withoutContent(memory));
+  }
+
+  async count(signal?: AbortSignal): Promise<number> {
+    await this.refresh(signal);
+    return this.index.size;
+  }
+
+  async read(
+    ids: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<{ memories: Memory[]; not_found: string[] }> {
+    const unique = [...new Set(ids)];
+    const memories = await this.backend.get(unique, signal);
+    for (const memory of memories) this.index.upsert(memory);
+    const found = new Set(memories.map((memory) => memory.id));
+    return { memories, not_found: unique.filter((id) => !found.has(id)) };
+  }
+
+  async create(fields: MemoryFields, signal?: AbortSignal): Promise<CreateResult> {
+    await this.refresh(signal);
+    const fingerprint = this.backend.fingerprint(fields.content);
+    const existingId = this.index.idForFingerprint(fingerprint);
+    const existing = existingId ? this.index.get(existingId) : undefined;
+    if (existing) return { memory: withoutContent(existing), deduplicated: true, similar: [] };
+
+    const similar = this.index.similarTo(fields.content).map(({ id, title }) => ({ id, title }));
+    const outcome = await this.backend.create(
+      {
+        ...fields,
+        tags: normalizeTags(fields.tags),
+        importance: fields.importance ?? DEFAULT_IMPORTANCE,
+        confidence: fields.confidence ?? DEFAULT_CONFIDENCE,
+      },
+      fingerprint,
+      signal,
+    );
+    this.applyWrite(outcome.memory.id, outcome.memory);
+    if (!outcome.deduplicated) this.emit({ type: 'created', ids: [outcome.memory.id] });
+    return {
+      memory: withoutContent(outcome.memory),
+      deduplicated: outcome.deduplicated,
+      similar: outcome.deduplicated ? [] : similar,
+    };
+  }
+
+  async update(
+    id: string,
+    patch: MemoryPatch,
+    expectedUpdatedAt?: string,
+    signal?: AbortSignal,
+  ): Promise<MemoryMeta> {
+    if (Object.values(patch).every((value) => value === undefined)) {
+      throw new MemoramError('INVALID_INPUT', 'Nothing to update.', {
+        hint: 'Pass at least one of content, title, summary, tags, importance, confidence or source.',
+      });
+    }
+    const memory = await this.backend.update(
+      id,
+      { ...patch, tags: patch.tags === undefined ? undefined : normalizeTags(patch.tags) },
+      expectedUpdatedAt,
+      signal,
+    );
+    this.applyWrite(id, memory);
+    this.emit({ type: 'updated', ids: [id] });
+    return withoutContent(memory);
+  }
+
+  async delete(
+    ids: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<{ deleted: string[]; not_found: string[] }> {
+    const deleted: string[] = [];
+    const notFound: string[] = [];
+    for (const id of new Set(ids)) {
+      if (await this.backend.delete(id, signal)) {
+        deleted.push(id);
+        this.applyWrite(id, null);
+      } else {
+        notFound.push(id);
+        this.index.remove(id);
+      }
+    }
+    if (deleted.length > 0) this.emit({ type: 'deleted', ids: deleted });
+    return { deleted, not_found: notFound };
+  }
+
+  async listTags(signal?: AbortSignal): Promise<TagInfo[]> {
+    const tags = await this.backend.listTags(signal);
+    return tags
+      .filter((tag) => tag.count > 0)
+      .sort((a, b) => b.count - a.count || a.name.localeCompare(b.name));
+  }
+
+  async close(): Promise<void> {
+    this.listeners.clear();
+    await this.backend.close();
+  }
+}
+
+/** Tags are trimmed, lowercased and deduplicated, keeping their order. */
+export function normalizeTags(tags: readonly string[] | undefined): string[] {
+  return [...new Set((tags ?? []).map((tag) => tag.trim().toLowerCase()).filter(Boolean))].slice(
+    0,
+    LIMITS.tags,
+  );
+}
+
+function queryWords(query: string): string[] {
+  return query.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+}
+
+function cursorKey(params: SearchParams): string {
+  const { cursor: _cursor, limit: _limit, ...rest } = params;
+  return createHash('sha256').update(JSON.stringify(rest)).digest('base64url').slice(0, 10);
+}
+
+function encodeSearchCursor(offset: number, key: string): string {
+  return Buffer.from(`${offset}.${key}`).toString('base64url');
+}
+
+function decodeSearchCursor(cursor: string, key: string): number {
+  const [offset, cursorKeyPart] = Buffer.from(cursor, 'base64url').toString('utf8').split('.');
+  const value = Number(offset);
+  if (cursorKeyPart !== key || !Number.isInteger(value) || value < 0) {
+    throw new MemoramError('INVALID_INPUT', 'The cursor does not belong to this search.', {
+      hint: 'Repeat the same query and filters with the next_cursor you were given, or omit cursor to start over.',
+    });
+  }
+  return value;
+}

@@ -1,0 +1,391 @@
+/**
+ * The SQLite memory store: Memoram's memory blobs and tags for any number of users, in one file
+ * shared safely by several processes (WAL, a busy timeout, immediate write transactions). Every
+ * write bumps a store-wide revision, and deletes leave tombstones, so a reader can catch up on
+ * what other processes changed with one indexed query (changesSince).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { MemoramError } from '../errors.js';
+import { migrate } from './schema.js';
+import type {
+  BlobPatch,
+  BlobRow,
+  Changes,
+  ListBlobsQuery,
+  NewBlob,
+  TagRow,
+  TagWithCount,
+  UpdateOutcome,
+} from './types.js';
+
+const BUSY_TIMEOUT_MS = 5_000;
+
+interface RawBlob extends Omit<BlobRow, 'tags' | 'tag_ids'> {
+  fingerprint: string | null;
+  tag_names: string | null;
+  tag_id_list: string | null;
+}
+
+const SELECT_BLOB = `
+  SELECT b.id, b.user_id, b.content, b.fingerprint, b.title, b.summary, b.importance, b.confidence, b.source,
+         b.created_at, b.updated_at,
+         (SELECT json_group_array(t.name) FROM (SELECT t.name FROM blob_tags bt JOIN tags t ON t.id = bt.tag_id
+            WHERE bt.blob_id = b.id ORDER BY bt.position) t) AS tag_names,
+         (SELECT json_group_array(bt.tag_id) FROM (SELECT bt.tag_id FROM blob_tags bt
+            WHERE bt.blob_id = b.id ORDER BY bt.position) bt) AS tag_id_list
+  FROM blobs b`;
+
+export function newId(prefix: 'mem' | 'tag'): string {
+  return `${prefix}_${randomBytes(12).toString('hex')}`;
+}
+
+/** Translates SQLite failures into an error a person can act on; anything else passes through. */
+export function storeError(error: unknown, file: string): unknown {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return error;
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+    return new MemoramError(
+      'STORE_UNAVAILABLE',
+      'The memory database is busy: another program holds a lock on it.',
+      {
+        hint: 'Try again in a moment.',
+        cause: error,
+      },
+    );
+  }
+  if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') {
+    return new MemoramError(
+      'STORE_UNAVAILABLE',
+      `The memory database file ${file} is damaged or is not a database.`,
+      {
+        hint: 'Restore it from a backup, or move it aside to start a new, empty store.',
+        cause: error,
+      },
+    );
+  }
+  if (
+    code.startsWith('SQLITE_READONLY') ||
+    code.startsWith('SQLITE_CANTOPEN') ||
+    code.startsWith('SQLITE_IOERR')
+  ) {
+    return new MemoramError(
+      'STORE_UNAVAILABLE',
+      `The memory database file ${file} cannot be written or read.`,
+      {
+        hint: 'Check that the data directory exists and is writable, and that the disk is not full.',
+        cause: error,
+      },
+    );
+  }
+  return new MemoramError('STORE_UNAVAILABLE', 'The memory database reported an error.', { cause: error });
+}
+
+function toBlob(raw: RawBlob): BlobRow {
+  const { fingerprint: _fingerprint, tag_names, tag_id_list, ...rest } = raw;
+  return {
+    ...rest,
+    tags: tag_names ? (JSON.parse(tag_names) as string[]) : [],
+    tag_ids: tag_id_list ? (JSON.parse(tag_id_list) as string[]) : [],
+  };
+}
+
+function encodeCursor(createdAt: string, id: string): string {
+  return Buffer.from(JSON.stringify([createdAt, id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [string, string] {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'string')) {
+      return value as [string, string];
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw new MemoramError('INVALID_INPUT', 'The cursor is not valid.', {
+    hint: 'Use the next_cursor value from a previous page, or omit cursor to start from the first page.',
+  });
+}
+
+export class MemoryStore {
+  readonly file: string;
+  private readonly db: Database.Database;
+
+  private constructor(file: string, db: Database.Database) {
+    this.file = file;
+    this.db = db;
+  }
+
+  /** Opens (creating if needed) the store at `file`, or an in-memory store for ':memory:'. */
+  static open(file: string): MemoryStore {
+    try {
+      if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+      const db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
+      try {
+        db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+        if (file !== ':memory:') db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = NORMAL');
+        db.pragma('foreign_keys = ON');
+        migrate(db);
+      } catch (error) {
+        db.close();
+        throw error;
+      }
+      return new MemoryStore(file, db);
+    } catch (error) {
+      throw storeError(error, file);
+    }
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private guard<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (error) {
+      throw storeError(error, this.file);
+    }
+  }
+
+  /** Runs `work` in an immediate (write-locking) transaction. */
+  private write<T>(work: () => T): T {
+    return this.guard(() => this.db.transaction(work).immediate());
+  }
+
+  private nextRev(): number {
+    const row = this.db.prepare(
+      `UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'rev' RETURNING value`,
+    );
+    return Number((row.get() as { value: string }).value);
+  }
+
+  private selectBlob(userId: string, id: string): BlobRow | undefined {
+    const raw = this.db.prepare(`${SELECT_BLOB} WHERE b.user_id = ? AND b.id = ?`).get(userId, id) as
+      | RawBlob
+      | undefined;
+    return raw && toBlob(raw);
+  }
+
+  private tagIdFor(userId: string, name: string, now: string): string {
+    const existing = this.db
+      .prepare('SELECT id FROM tags WHERE user_id = ? AND name = ?')
+      .get(userId, name) as { id: string } | undefined;
+    if (existing) return existing.id;
+    const id = newId('tag');
+    this.db
+      .prepare('INSERT INTO tags (id, user_id, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?)')
+      .run(id, userId, name, now, now);
+    return id;
+  }
+
+  private setTags(userId: string, blobId: string, names: readonly string[], now: string): void {
+    this.db.prepare('DELETE FROM blob_tags WHERE blob_id = ?').run(blobId);
+    const insert = this.db.prepare(
+      'INSERT OR IGNORE INTO blob_tags (blob_id, tag_id, position) VALUES (?, ?, ?)',
+    );
+    [...new Set(names)].forEach((name, position) => {
+      insert.run(blobId, this.tagIdFor(userId, name, now), position);
+    });
+  }
+
+  /**
+   * Stores a new blob. When `fingerprint` matches a blob this user already has, nothing is written
+   * and that blob comes back with `existing: true`, atomically, whichever process asks.
+   */
+  createBlob(userId: string, input: NewBlob, now = new Date()): { blob: BlobRow; existing: boolean } {
+    return this.write(() => {
+      if (input.fingerprint) {
+        const found = this.db
+          .prepare('SELECT id FROM blobs WHERE user_id = ? AND fingerprint = ?')
+          .get(userId, input.fingerprint) as { id: string } | undefined;
+        if (found) return { blob: this.selectBlob(userId, found.id)!, existing: true };
+      }
+      const id = newId('mem');
+      const stamp = now.toISOString();
+      this.db
+        .prepare(
+          `INSERT INTO blobs (id, user_id, content, fingerprint, title, summary, importance, confidence, source,
+             created_at, updated_at, rev) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          id,
+          userId,
+          input.content,
+          input.fingerprint ?? null,
+          input.title ?? '',
+          input.summary ?? '',
+          input.importance ?? null,
+          input.confidence ?? null,
+          input.source ?? null,
+          stamp,
+          stamp,
+          this.nextRev(),
+        );
+      this.setTags(userId, id, input.tags ?? [], stamp);
+      return { blob: this.selectBlob(userId, id)!, existing: false };
+    });
+  }
+
+  getBlob(userId: string, id: string): BlobRow | undefined {
+    return this.guard(() => this.selectBlob(userId, id));
+  }
+
+  /**
+   * Applies the fields present in `patch`. With `expectedUpdatedAt`, refuses (conflict) when the
+   * blob changed since. `updated_at` strictly increases, so that check never misses a change.
+   */
+  updateBlob(
+    userId: string,
+    id: string,
+    patch: BlobPatch,
+    expectedUpdatedAt?: string,
+    now = new Date(),
+  ): UpdateOutcome {
+    return this.write((): UpdateOutcome => {
+      const current = this.selectBlob(userId, id);
+      if (!current) return { status: 'not_found' };
+      if (expectedUpdatedAt !== undefined && expectedUpdatedAt !== current.updated_at) {
+        return { status: 'conflict', current_updated_at: current.updated_at };
+      }
+      const previous = Date.parse(current.updated_at);
+      const stamp = new Date(Math.max(now.getTime(), previous + 1)).toISOString();
+      const columns: Record<string, unknown> = {};
+      for (const key of [
+        'content',
+        'fingerprint',
+        'title',
+        'summary',
+        'importance',
+        'confidence',
+        'source',
+      ] as const) {
+        if (patch[key] !== undefined) columns[key] = patch[key];
+      }
+      const assignments = Object.keys(columns).map((key) => `${key} = @${key}`);
+      this.db
+        .prepare(
+          `UPDATE blobs SET ${[...assignments, 'updated_at = @updated_at', 'rev = @rev'].join(', ')} WHERE id = @id`,
+        )
+        .run({ ...columns, updated_at: stamp, rev: this.nextRev(), id });
+      if (patch.tags !== undefined) this.setTags(userId, id, patch.tags, stamp);
+      return { status: 'updated', blob: this.selectBlob(userId, id)! };
+    });
+  }
+
+  deleteBlob(userId: string, id: string): boolean {
+    return this.write(() => {
+      const result = this.db.prepare('DELETE FROM blobs WHERE user_id = ? AND id = ?').run(userId, id);
+      if (result.changes === 0) return false;
+      this.db
+        .prepare('INSERT OR REPLACE INTO tombstones (id, user_id, rev) VALUES (?, ?, ?)')
+        .run(id, userId, this.nextRev());
+      return true;
+    });
+  }
+
+  /** Newest first by created_at then id, with Memoram's filters and an opaque cursor. */
+  listBlobs(userId: string, query: ListBlobsQuery): { blobs: BlobRow[]; next_cursor: string | null } {
+    const where = ['b.user_id = @userId'];
+    const params: Record<string, unknown> = { userId, limit: query.limit + 1 };
+    if (query.cursor) {
+      const [createdAt, id] = decodeCursor(query.cursor);
+      where.push('(b.created_at < @cAt OR (b.created_at = @cAt AND b.id < @cId))');
+      Object.assign(params, { cAt: createdAt, cId: id });
+    }
+    if (query.tags && query.tags.length > 0) {
+      where.push(`EXISTS (SELECT 1 FROM blob_tags bt JOIN tags t ON t.id = bt.tag_id
+        WHERE bt.blob_id = b.id AND t.name IN (SELECT value FROM json_each(@tags)))`);
+      params.tags = JSON.stringify(query.tags);
+    }
+    if (query.searchQuery) {
+      where.push(
+        `(instr(lower(b.title), @q) > 0 OR instr(lower(b.summary), @q) > 0 OR instr(lower(b.content), @q) > 0)`,
+      );
+      params.q = query.searchQuery.toLowerCase();
+    }
+    if (query.importance !== undefined) {
+      where.push('b.importance >= @importance');
+      params.importance = query.importance;
+    }
+    return this.guard(() => {
+      const rows = this.db
+        .prepare(
+          `${SELECT_BLOB} WHERE ${where.join(' AND ')} ORDER BY b.created_at DESC, b.id DESC LIMIT @limit`,
+        )
+        .all(params) as RawBlob[];
+      const page = rows.slice(0, query.limit).map(toBlob);
+      const last = page.at(-1);
+      return {
+        blobs: page,
+        next_cursor: rows.length > query.limit && last ? encodeCursor(last.created_at, last.id) : null,
+      };
+    });
+  }
+
+  /** Everything written for this user after revision `since` (0 = everything), and the revision now. */
+  changesSince(userId: string, since: number): Changes {
+    return this.guard(() =>
+      this.db
+        .transaction((): Changes => {
+          const rev = Number(
+            (this.db.prepare(`SELECT value FROM meta WHERE key = 'rev'`).get() as { value: string }).value,
+          );
+          if (rev === since) return { blobs: [], deleted: [], rev };
+          const raws = this.db
+            .prepare(`${SELECT_BLOB} WHERE b.user_id = ? AND b.rev > ?`)
+            .all(userId, since) as RawBlob[];
+          const deleted =
+            since === 0
+              ? []
+              : (
+                  this.db
+                    .prepare('SELECT id FROM tombstones WHERE user_id = ? AND rev > ?')
+                    .all(userId, since) as { id: string }[]
+                ).map((row) => row.id);
+          return { blobs: raws.map(toBlob), deleted, rev };
+        })
+        .deferred(),
+    );
+  }
+
+  countBlobs(userId: string): number {
+    return this.guard(
+      () =>
+        (this.db.prepare('SELECT count(*) AS n FROM blobs WHERE user_id = ?').get(userId) as { n: number }).n,
+    );
+  }
+
+  listTags(userId: string): TagWithCount[] {
+    return this.guard(() => {
+      const rows = this.db
+        .prepare(
+          `SELECT t.id, t.name, t.description, t.color, t.is_enabled, t.created_at, t.updated_at,
+                  (SELECT count(*) FROM blob_tags bt WHERE bt.tag_id = t.id) AS count
+           FROM tags t WHERE t.user_id = ? ORDER BY t.name`,
+        )
+        .all(userId) as (Omit<TagWithCount, 'is_enabled'> & { is_enabled: number })[];
+      return rows.map((row) => ({ ...row, is_enabled: row.is_enabled === 1 }));
+    });
+  }
+
+  getTag(userId: string, id: string): TagRow | undefined {
+    return this.guard(() => {
+      const row = this.db
+        .prepare(
+          'SELECT id, name, description, color, is_enabled, created_at, updated_at FROM tags WHERE user_id = ? AND id = ?',
+        )
+        .get(userId, id) as (Omit<TagRow, 'is_enabled'> & { is_enabled: number }) | undefined;
+      return row && { ...row, is_enabled: row.is_enabled === 1 };
+    });
+  }
+
+  /** The underlying connection, for the emulator's own tables in the same file. */
+  get database(): Database.Database {
+    return this.db;
+  }
+}
