@@ -99,25 +99,58 @@ function read(key: Key, flags: Record<string, unknown>, env: Record<string, stri
   return parsed.data;
 }
 
-export interface LoadConfigInput {
-  /** The flags after the command name. Unknown flags are an error. */
-  argv?: readonly string[];
-  env?: Record<string, string | undefined>;
+type FlagOptions = Record<string, { type: 'string' | 'boolean' }>;
+
+export interface CommandLine {
+  /** Values of the configuration flags (CONFIG_FLAGS). */
+  configFlags: Record<string, unknown>;
+  /** Values of the command's own flags. */
+  commandFlags: Record<string, unknown>;
+  positionals: string[];
 }
 
-export function loadConfig({ argv = [], env = {} }: LoadConfigInput = {}): Readonly<Config> {
-  let flags: Record<string, unknown>;
+/** Splits a command's arguments into configuration flags, its own flags and positionals; unknown flags are an error. */
+export function parseCommandLine(argv: readonly string[], commandOptions: FlagOptions = {}): CommandLine {
+  let values: Record<string, unknown>;
+  let positionals: string[];
   try {
-    flags = parseArgs({
+    ({ values, positionals } = parseArgs({
       args: [...argv],
-      options: CONFIG_FLAGS,
+      options: { ...CONFIG_FLAGS, ...commandOptions },
       strict: true,
-      allowPositionals: false,
-    }).values;
+      allowPositionals: true,
+    }));
   } catch (error) {
     throw new ConfigError((error as Error).message);
   }
-  const get = <T>(key: Key) => read(key, flags, env) as T | undefined;
+  const configFlags: Record<string, unknown> = {};
+  const commandFlags: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(values)) {
+    (name in commandOptions ? commandFlags : configFlags)[name] = value;
+  }
+  return { configFlags, commandFlags, positionals };
+}
+
+export interface LoadConfigInput {
+  /** The flags after the command name; anything but configuration flags is an error. */
+  argv?: readonly string[];
+  /** Already-parsed configuration flags (from parseCommandLine), instead of argv. */
+  flags?: Record<string, unknown>;
+  env?: Record<string, string | undefined>;
+}
+
+export function loadConfig({
+  argv = [],
+  flags: parsedFlags,
+  env = {},
+}: LoadConfigInput = {}): Readonly<Config> {
+  let flags = parsedFlags;
+  if (!flags) {
+    const line = parseCommandLine(argv);
+    if (line.positionals.length > 0) throw new ConfigError(`Unexpected argument: ${line.positionals[0]}`);
+    flags = line.configFlags;
+  }
+  const get = <T>(key: Key) => read(key, flags as Record<string, unknown>, env) as T | undefined;
   const paths = envPaths('memoram-mcp', { suffix: '' });
   const apiKey = get<string>('apiKey');
   const apiUrl = (get<string>('apiUrl') ?? DEFAULT_API_URL).replace(/\/+$/, '');

@@ -106,7 +106,9 @@ export class SearchIndex {
   search(query: string, filters: SearchFilters, now = Date.now()): Ranked[] {
     const accept = compileFilters(filters);
     if (query.trim() === '') {
+      // Reversed insertion order first, so that a stable sort lists same-millisecond writes newest first.
       return [...this.memories.values()]
+        .reverse()
         .filter(accept)
         .sort((a, b) => (b.updated_at < a.updated_at ? -1 : b.updated_at > a.updated_at ? 1 : 0))
         .map((memory) => ({ memory, score: null, terms: [] }));

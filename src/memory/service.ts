@@ -145,6 +145,14 @@ export class MemoryService {
       .map(({ memory }) => withoutContent(memory));
   }
 
+  /** Every memory with its content, oldest first: for export, never for a model's context. */
+  async all(signal?: AbortSignal): Promise<Memory[]> {
+    await this.refresh(signal);
+    return [...this.index.all()].sort(
+      (a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id),
+    );
+  }
+
   async count(signal?: AbortSignal): Promise<number> {
     await this.refresh(signal);
     return this.index.size;

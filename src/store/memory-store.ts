@@ -120,12 +120,12 @@ export class MemoryStore {
   }
 
   /** Opens (creating if needed) the store at `file`, or an in-memory store for ':memory:'. */
-  static open(file: string): MemoryStore {
+  static open(file: string, options: { busyTimeoutMs?: number } = {}): MemoryStore {
+    const busyTimeout = options.busyTimeoutMs ?? BUSY_TIMEOUT_MS;
     try {
       if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-      const db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
+      const db = new Database(file, { timeout: busyTimeout });
       try {
-        db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
         if (file !== ':memory:') db.pragma('journal_mode = WAL');
         db.pragma('synchronous = NORMAL');
         db.pragma('foreign_keys = ON');
@@ -337,7 +337,7 @@ export class MemoryStore {
           );
           if (rev === since) return { blobs: [], deleted: [], rev };
           const raws = this.db
-            .prepare(`${SELECT_BLOB} WHERE b.user_id = ? AND b.rev > ?`)
+            .prepare(`${SELECT_BLOB} WHERE b.user_id = ? AND b.rev > ? ORDER BY b.rev`)
             .all(userId, since) as RawBlob[];
           const deleted =
             since === 0

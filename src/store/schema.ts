@@ -53,6 +53,8 @@ const MIGRATIONS: readonly string[] = [
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 export function migrate(db: Database.Database): void {
+  // The common case, an up-to-date file, takes no write lock: another process may be writing.
+  if ((db.pragma('user_version', { simple: true }) as number) === SCHEMA_VERSION) return;
   const run = db.transaction(() => {
     const current = db.pragma('user_version', { simple: true }) as number;
     if (current > SCHEMA_VERSION) {

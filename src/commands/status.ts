@@ -1,0 +1,58 @@
+/**
+ * `memoram-mcp status`: which backend is in use, the connection state, and how many memories there
+ * are. Never prints a key or token.
+ */
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import { openConnection } from '../open-connection.js';
+
+export interface StatusReport {
+  backend: 'local' | 'memoram';
+  state: string;
+  message: string;
+  store_file?: string;
+  api_url?: string;
+  user_id?: string;
+  key_version?: number;
+  access_request_id?: string;
+  memory_count: number | null;
+}
+
+export async function collectStatus(config: Readonly<Config>, logger: Logger): Promise<StatusReport> {
+  const connection = await openConnection(config, logger);
+  try {
+    const state = connection.status();
+    const report: StatusReport = {
+      backend: connection.backend,
+      state: state.state,
+      message: state.message,
+      ...(connection.backend === 'local' ? { store_file: config.storeFile } : { api_url: config.apiUrl }),
+      ...('user_id' in state ? { user_id: state.user_id, key_version: state.key_version } : {}),
+      ...('access_request_id' in state ? { access_request_id: state.access_request_id } : {}),
+      memory_count: null,
+    };
+    if (state.state === 'local' || state.state === 'authorized') {
+      report.memory_count = await connection.service().count();
+    }
+    return report;
+  } finally {
+    await connection.close();
+  }
+}
+
+export function formatStatus(report: StatusReport): string {
+  const rows: [string, string | number | undefined][] = [
+    ['backend', report.backend],
+    ['state', report.state],
+    ['store', report.store_file],
+    ['api', report.api_url],
+    ['user', report.user_id],
+    ['key version', report.key_version],
+    ['access request', report.access_request_id],
+    ['memories', report.memory_count ?? undefined],
+  ];
+  const lines = rows
+    .filter(([, value]) => value !== undefined)
+    .map(([label, value]) => `${label.padEnd(15)}${value}`);
+  return `${lines.join('\n')}\n\n${report.message}\n`;
+}

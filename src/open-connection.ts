@@ -1,0 +1,24 @@
+/**
+ * Builds the Connection the configuration asks for: the local store by default, Memoram when a
+ * developer API key is configured.
+ */
+import { openLocalBackend } from './backends/local.js';
+import type { Config } from './config.js';
+import { type Connection, LocalConnection } from './connection.js';
+import { MemoramError } from './errors.js';
+import type { Logger } from './logger.js';
+import { MemoryService } from './memory/service.js';
+
+export async function openConnection(config: Readonly<Config>, logger: Logger): Promise<Connection> {
+  if (config.backend === 'local') {
+    const backend = await openLocalBackend(config);
+    return new LocalConnection(
+      new MemoryService(backend, {
+        onBackgroundError: (error) => logger.warn('index refresh failed', { error }),
+      }),
+    );
+  }
+  throw new MemoramError('BAD_CONFIG', 'The Memoram backend is not available in this build yet.', {
+    hint: 'Unset MEMORAM_API_KEY or set MEMORAM_BACKEND=local to use the local store.',
+  });
+}

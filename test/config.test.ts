@@ -1,0 +1,88 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEFAULT_API_URL, loadConfig, parseCommandLine } from '../src/config.js';
+
+const base = { MEMORAM_DATA_DIR: '/tmp/memoram-data', MEMORAM_CONFIG_DIR: '/tmp/memoram-config' };
+
+describe('loadConfig', () => {
+  it('defaults to the local backend with the store in the data directory', () => {
+    const config = loadConfig({ env: base });
+    expect(config).toMatchObject({
+      backend: 'local',
+      apiUrl: DEFAULT_API_URL,
+      oauthAuthorizeUrl: `${DEFAULT_API_URL}/oauth/authorize`,
+      oauthTokenUrl: `${DEFAULT_API_URL}/oauth/token`,
+      dataDir: '/tmp/memoram-data',
+      configDir: '/tmp/memoram-config',
+      storeFile: path.join('/tmp/memoram-data', 'memories.db'),
+      readOnly: false,
+      noBrowser: false,
+      logLevel: 'info',
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('uses env-paths when no directories are configured, never the working directory', () => {
+    const config = loadConfig({ env: {} });
+    expect(path.isAbsolute(config.dataDir)).toBe(true);
+    expect(config.dataDir).toContain('memoram-mcp');
+    expect(config.configDir).toContain('memoram-mcp');
+  });
+
+  it('picks Memoram when an API key is set, and derives OAuth URLs from the API URL', () => {
+    const config = loadConfig({
+      env: { ...base, MEMORAM_API_KEY: 'mem_x', MEMORAM_API_URL: 'http://127.0.0.1:9/api/v1/' },
+    });
+    expect(config.backend).toBe('memoram');
+    expect(config.apiUrl).toBe('http://127.0.0.1:9/api/v1');
+    expect(config.oauthTokenUrl).toBe('http://127.0.0.1:9/api/v1/oauth/token');
+  });
+
+  it('lets flags win over the environment', () => {
+    const config = loadConfig({
+      argv: ['--log-level', 'debug', '--read-only', '--data-dir', '/tmp/flag-data'],
+      env: { ...base, MEMORAM_LOG_LEVEL: 'error', MEMORAM_READ_ONLY: '0' },
+    });
+    expect(config).toMatchObject({ logLevel: 'debug', readOnly: true, dataDir: '/tmp/flag-data' });
+  });
+
+  it('reads boolean variables in the usual spellings', () => {
+    for (const [value, expected] of [
+      ['1', true],
+      ['true', true],
+      ['0', false],
+      ['no', false],
+    ] as const) {
+      expect(loadConfig({ env: { ...base, MEMORAM_READ_ONLY: value } }).readOnly).toBe(expected);
+    }
+  });
+
+  it('names the flag and the variable of a bad value', () => {
+    expect(() => loadConfig({ env: { ...base, MEMORAM_LOG_LEVEL: 'loud' } })).toThrow(
+      /--log-level \/ MEMORAM_LOG_LEVEL/,
+    );
+    expect(() => loadConfig({ env: { ...base, MEMORAM_API_URL: 'ftp://x' } })).toThrow(
+      /--api-url \/ MEMORAM_API_URL/,
+    );
+    expect(() => loadConfig({ env: { ...base, MEMORAM_READ_ONLY: 'maybe' } })).toThrow(ConfigError);
+    expect(() => loadConfig({ argv: ['--port', 'eighty'], env: base })).toThrow(/--port \/ MEMORAM_PORT/);
+  });
+
+  it('refuses the Memoram backend without an API key, unknown flags and secrets as flags', () => {
+    expect(() => loadConfig({ env: { ...base, MEMORAM_BACKEND: 'memoram' } })).toThrow(/MEMORAM_API_KEY/);
+    expect(() => loadConfig({ argv: ['--bogus'], env: base })).toThrow(ConfigError);
+    expect(() => loadConfig({ argv: ['--api-key', 'mem_secret'], env: base })).toThrow(ConfigError);
+  });
+});
+
+describe('parseCommandLine', () => {
+  it('separates configuration flags, command flags and positionals', () => {
+    expect(
+      parseCommandLine(['--format', 'markdown', '--read-only', 'file.json'], { format: { type: 'string' } }),
+    ).toEqual({
+      configFlags: { 'read-only': true },
+      commandFlags: { format: 'markdown' },
+      positionals: ['file.json'],
+    });
+  });
+});
