@@ -13,7 +13,7 @@ import type {
   MemoryFields,
   MemoryPatch,
   SyncResult,
-  TagInfo,
+  TagMeta,
 } from '../memory/types.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { BlobRow } from '../store/types.js';
@@ -85,13 +85,10 @@ export class LocalBackend implements MemoryBackend {
     return this.store.deleteBlob(LOCAL_USER_ID, id);
   }
 
-  async listTags(): Promise<TagInfo[]> {
-    return this.store.listTags(LOCAL_USER_ID).map(({ name, count, description, color }) => ({
-      name,
-      count,
-      ...(description ? { description } : {}),
-      color,
-    }));
+  async listTags(): Promise<TagMeta[]> {
+    return this.store
+      .listTags(LOCAL_USER_ID)
+      .map(({ name, description, color }) => ({ name, ...(description ? { description } : {}), color }));
   }
 
   async close(): Promise<void> {

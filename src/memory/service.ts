@@ -207,15 +207,16 @@ export class MemoryService {
         hint: 'Pass at least one of content, title, summary, tags, importance, confidence or source.',
       });
     }
-    const memory = await this.backend.update(
-      id,
-      { ...patch, tags: patch.tags === undefined ? undefined : normalizeTags(patch.tags) },
-      expectedUpdatedAt,
-      signal,
-    );
-    this.applyWrite(id, memory);
+    const tags = patch.tags === undefined ? undefined : normalizeTags(patch.tags);
+    const updated = await this.backend.update(id, { ...patch, tags }, expectedUpdatedAt, signal);
+    // Memoram answers a PATCH without content: keep what the index has, or fetch it.
+    const content = updated.content ?? this.index.get(id)?.content;
+    const memory =
+      content === undefined ? (await this.backend.get([id], signal))[0] : { ...updated, content };
+    if (memory) this.applyWrite(id, memory);
     this.emit({ type: 'updated', ids: [id] });
-    return withoutContent(memory);
+    const { content: _content, ...meta } = updated;
+    return meta;
   }
 
   async delete(
@@ -237,10 +238,16 @@ export class MemoryService {
     return { deleted, not_found: notFound };
   }
 
+  /** Tags in use, most used first: counts from the index, descriptions and colours from the backend. */
   async listTags(signal?: AbortSignal): Promise<TagInfo[]> {
-    const tags = await this.backend.listTags(signal);
-    return tags
-      .filter((tag) => tag.count > 0)
+    const [meta] = await Promise.all([this.backend.listTags(signal), this.refresh(signal)]);
+    const counts = new Map<string, number>();
+    for (const memory of this.index.all()) {
+      for (const tag of memory.tags) counts.set(tag, (counts.get(tag) ?? 0) + 1);
+    }
+    const byName = new Map(meta.map((tag) => [tag.name, tag]));
+    return [...counts]
+      .map(([name, count]) => ({ ...byName.get(name), name, count }))
       .sort((a, b) => b.count - a.count || a.name.localeCompare(b.name));
   }
 

@@ -22,6 +22,8 @@ export interface Memory {
 
 export type MemoryMeta = Omit<Memory, 'content'>;
 
+export type UpdatedMemory = MemoryMeta & { content?: string };
+
 export interface MemoryFields {
   content: string;
   title?: string | undefined;
@@ -34,11 +36,14 @@ export interface MemoryFields {
 
 export type MemoryPatch = Partial<MemoryFields>;
 
-export interface TagInfo {
+export interface TagMeta {
   name: string;
-  count: number;
   description?: string;
   color?: string;
+}
+
+export interface TagInfo extends TagMeta {
+  count: number;
 }
 
 export interface SyncResult {
@@ -69,10 +74,19 @@ export interface MemoryBackend {
   fingerprint(content: string): string;
   get(ids: readonly string[], signal?: AbortSignal): Promise<Memory[]>;
   create(fields: MemoryFields, fingerprint: string, signal?: AbortSignal): Promise<CreateOutcome>;
-  /** Throws MemoramError NOT_FOUND or CONFLICT (with the current updated_at in the message). */
-  update(id: string, patch: MemoryPatch, expectedUpdatedAt?: string, signal?: AbortSignal): Promise<Memory>;
+  /**
+   * Throws MemoramError NOT_FOUND or CONFLICT (with the current updated_at in the message). The
+   * result carries content only when the backend has it at hand (Memoram's PATCH answers without).
+   */
+  update(
+    id: string,
+    patch: MemoryPatch,
+    expectedUpdatedAt?: string,
+    signal?: AbortSignal,
+  ): Promise<UpdatedMemory>;
   /** True when the memory existed and is now gone. */
   delete(id: string, signal?: AbortSignal): Promise<boolean>;
-  listTags(signal?: AbortSignal): Promise<TagInfo[]>;
+  /** Tag descriptions and colours; the service counts use from its index. */
+  listTags(signal?: AbortSignal): Promise<TagMeta[]>;
   close(): Promise<void>;
 }
