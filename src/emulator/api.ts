@@ -1,0 +1,21 @@
+/**
+ * The emulated Memoram REST API under /api/v1: every route of the contract, keyed by the
+ * contract's own path templates. (A later change adds the OAuth routes here.)
+ */
+import { addAccessRequestRoutes } from './access-requests.js';
+import { issueToken } from './auth.js';
+import type { EmulatorContext } from './context.js';
+import type { Handler } from './http.js';
+import { addMemoryBlobRoutes } from './memory-blobs.js';
+import { Router } from './router.js';
+import { addTagRoutes } from './tags.js';
+
+export const API_PREFIX = '/api/v1';
+
+export function createApiRouter(ctx: EmulatorContext): Router<Handler> {
+  const router = new Router<Handler>().add('POST', '/auth/token', (request) => issueToken(ctx, request));
+  addAccessRequestRoutes(router, ctx);
+  addMemoryBlobRoutes(router, ctx);
+  addTagRoutes(router, ctx);
+  return router;
+}

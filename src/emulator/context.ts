@@ -1,0 +1,26 @@
+/**
+ * What the emulated API's handlers share: the memory store, the emulator's own state, its clock
+ * and the settings the control API may change while it runs.
+ */
+import type { Logger } from '../logger.js';
+import type { MemoryStore } from '../store/memory-store.js';
+import type { Clock } from './clock.js';
+import type { EmulatorState } from './state.js';
+
+export const MAX_JWT_LIFETIME_SECONDS = 86_400;
+
+export interface EmulatorSettings {
+  autoApprove: boolean;
+  /** Lifetime of a token when the client does not ask for one (`expires_in`). */
+  jwtLifetimeSeconds: number;
+  /** Set through the control API: the lifetime of every token issued from now on, whatever is asked. */
+  forcedJwtLifetimeSeconds: number | undefined;
+}
+
+export interface EmulatorContext {
+  store: MemoryStore;
+  state: EmulatorState;
+  clock: Clock;
+  settings: EmulatorSettings;
+  logger: Logger;
+}

@@ -1,0 +1,177 @@
+/**
+ * The emulator's node:http server: sends /api/v1 requests through the fault switches and the
+ * request log to the API routes, and /__emulator requests (from loopback only) to the control
+ * routes. Each TCP connection gets a number, so tests can count the connections a client opens.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isMemoramError } from '../errors.js';
+import { API_PREFIX } from './api.js';
+import type { EmulatorContext } from './context.js';
+import { CONTROL_PREFIX } from './control.js';
+import { type Fault, type FaultQueue, failureOf } from './faults.js';
+import {
+  type EmulatorRequest,
+  type Handler,
+  HttpError,
+  isLoopback,
+  type JsonResponse,
+  readBody,
+  sendJson,
+} from './http.js';
+import type { LoggedRequest, RequestLog } from './request-log.js';
+import type { RouteResult, Router } from './router.js';
+
+export interface EmulatorServerParts {
+  ctx: EmulatorContext;
+  api: Router<Handler>;
+  control: Router<Handler>;
+  faults: FaultQueue;
+  log: RequestLog;
+}
+
+export interface EmulatorServer {
+  server: Server;
+  /** Stops listening, drops open connections and cuts injected delays short. */
+  close(): Promise<void>;
+}
+
+/** The path below `prefix`, or undefined when `path` is not under it. */
+function below(prefix: string, path: string): string | undefined {
+  if (path === prefix) return '/';
+  return path.startsWith(`${prefix}/`) ? path.slice(prefix.length) : undefined;
+}
+
+function routeOf(router: Router<Handler>, method: string, path: string | undefined): RouteResult<Handler> {
+  return path === undefined ? { kind: 'not_found' } : router.match(method, path);
+}
+
+/** Runs the matched handler; every failure becomes a JSON error response. */
+async function run(
+  ctx: EmulatorContext,
+  result: RouteResult<Handler>,
+  request: EmulatorRequest,
+): Promise<JsonResponse> {
+  try {
+    if (result.kind === 'not_found') throw new HttpError(404, 'not_found', 'No such endpoint.');
+    if (result.kind === 'method_not_allowed') {
+      throw new HttpError(405, 'method_not_allowed', 'Method not allowed on this endpoint.', {
+        allow: result.allow.join(', '),
+      });
+    }
+    return await result.match.handler({ ...request, params: result.match.params });
+  } catch (error) {
+    if (error instanceof HttpError) return error.toResponse();
+    if (isMemoramError(error) && error.code === 'INVALID_INPUT') {
+      return new HttpError(400, 'invalid_request', error.message).toResponse();
+    }
+    ctx.logger.error('emulator: request failed', { method: request.method, path: request.path, error });
+    return new HttpError(500, 'internal_error', 'The emulator failed to handle the request.').toResponse();
+  }
+}
+
+class EmulatorHttpServer implements EmulatorServer {
+  readonly server: Server;
+  private readonly connections = new WeakMap<Socket, number>();
+  private readonly shutdown = new AbortController();
+  private connectionCount = 0;
+
+  constructor(private readonly parts: EmulatorServerParts) {
+    this.server = createServer((req, res) => void this.onRequest(req, res));
+    this.server.on('connection', (socket) => this.connections.set(socket, ++this.connectionCount));
+  }
+
+  close(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.shutdown.abort();
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const url = new URL(req.url ?? '/', 'http://emulator.invalid');
+      const controlPath = below(CONTROL_PREFIX, url.pathname);
+      if (controlPath !== undefined) await this.handleControl(req, res, url, controlPath);
+      else await this.handleApi(req, res, url);
+    } catch (error) {
+      if (this.shutdown.signal.aborted) return void res.socket?.destroy();
+      const failure = error instanceof HttpError ? error : undefined;
+      if (!failure) this.parts.ctx.logger.error('emulator: request failed', { error });
+      sendJson(res, (failure ?? new HttpError(500, 'internal_error', 'Internal error.')).toResponse());
+    }
+  }
+
+  private async handleControl(req: IncomingMessage, res: ServerResponse, url: URL, path: string) {
+    if (!isLoopback(req.socket.remoteAddress)) {
+      return this.deliver(res, undefined, new HttpError(403, 'forbidden', 'Loopback only.').toResponse());
+    }
+    const body = await readBody(req);
+    const result = routeOf(this.parts.control, req.method ?? 'GET', path);
+    this.deliver(res, undefined, await run(this.parts.ctx, result, requestOf(req, url, body)));
+  }
+
+  private async handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const { ctx, api, faults, log } = this.parts;
+    const method = req.method ?? 'GET';
+    const entry = log.open(this.connections.get(req.socket) ?? 0, method, url, req.headers, ctx.clock.now());
+    try {
+      entry.body = await readBody(req);
+    } catch (error) {
+      if (error instanceof HttpError) return this.deliver(res, entry, error.toResponse());
+      throw error;
+    }
+    const result = routeOf(api, method, below(API_PREFIX, url.pathname));
+    const fault = result.kind === 'found' ? faults.take(result.match.key) : undefined;
+    if (result.kind === 'found') entry.route = result.match.key;
+    if (fault) {
+      const { remaining: _remaining, ...applied } = fault;
+      entry.fault = applied;
+    }
+    const request = requestOf(req, url, entry.body);
+    await this.runWithFault(fault, res, entry, () => run(ctx, result, request));
+  }
+
+  /** Applies a fault around the handler: delay first, then fail before or after it runs. */
+  private async runWithFault(
+    fault: Fault | undefined,
+    res: ServerResponse,
+    entry: LoggedRequest,
+    handle: () => Promise<JsonResponse>,
+  ): Promise<void> {
+    if (fault?.delayMs) await sleep(fault.delayMs, undefined, { signal: this.shutdown.signal });
+    const failure = fault && failureOf(fault);
+    const response = failure && !fault.afterHandling ? undefined : await handle();
+    if (failure?.kind === 'drop') {
+      res.socket?.destroy();
+      return;
+    }
+    this.deliver(res, entry, failure ? failure.response : response!);
+  }
+
+  private deliver(res: ServerResponse, entry: LoggedRequest | undefined, response: JsonResponse): void {
+    sendJson(res, response);
+    if (!entry) return;
+    entry.status = response.status;
+    const { method, path, status } = entry;
+    this.parts.ctx.logger.debug('emulator: request', { method, path, status });
+  }
+}
+
+export function createEmulatorServer(parts: EmulatorServerParts): EmulatorServer {
+  return new EmulatorHttpServer(parts);
+}
+
+function requestOf(req: IncomingMessage, url: URL, body: string | null): EmulatorRequest {
+  return {
+    method: req.method ?? 'GET',
+    path: url.pathname,
+    params: {},
+    query: url.searchParams,
+    headers: req.headers,
+    body,
+    remoteAddress: req.socket.remoteAddress,
+  };
+}
