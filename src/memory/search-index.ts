@@ -33,6 +33,7 @@ interface Doc {
 const BOOST = { title: 3, tags: 2.5, summary: 2, content: 1 };
 const RECENCY_HALF_LIFE_DAYS = 90;
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 
 export class SearchIndex {
   private readonly memories = new Map<string, Memory>();
@@ -64,6 +65,11 @@ export class SearchIndex {
   }
 
   upsert(memory: Memory): void {
+    const known = this.memories.get(memory.id);
+    if (known && known.updated_at === memory.updated_at && known.content === memory.content) {
+      this.memories.set(memory.id, memory);
+      return;
+    }
     const doc: Doc = {
       id: memory.id,
       title: memory.title,
@@ -115,17 +121,21 @@ export class SearchIndex {
     }
     const hits = this.index.search(query, { filter: (hit) => accept(this.memories.get(hit.id)!) });
     const top = hits[0]?.score ?? 1;
+    // Recency is measured from the start of the hour, so the order, and with it every page a
+    // cursor points into, stays the same between calls.
+    const hour = Math.floor(now / HOUR_MS) * HOUR_MS;
     return hits
       .map((hit) => {
         const memory = this.memories.get(hit.id)!;
         const relevance = hit.score / top;
         const importance = memory.importance ?? 0.5;
-        const ageDays = Math.max(0, now - Date.parse(memory.updated_at)) / DAY_MS;
+        const ageDays = Math.max(0, hour - Date.parse(memory.updated_at)) / DAY_MS;
         const recency = 0.5 ** (ageDays / RECENCY_HALF_LIFE_DAYS);
         const score = (relevance * (1 + 0.3 * importance + 0.2 * recency)) / 1.5;
+        // Rounded before sorting, so float noise (e.g. after the index vacuums) cannot reorder ties.
         return { memory, score: Math.round(score * 1000) / 1000, terms: hit.terms };
       })
-      .sort((a, b) => b.score - a.score);
+      .sort((a, b) => b.score - a.score || (a.memory.id < b.memory.id ? -1 : 1));
   }
 
   /** Memories whose wording overlaps heavily with `content` (word-set Jaccard ≥ threshold). */

@@ -1,0 +1,53 @@
+/**
+ * Maps the REST client's HTTP errors to domain errors whose text a model or a person can act on.
+ * The HTTP error stays as `cause` (for the log); nothing of the response body reaches the text.
+ */
+import { MemoramError } from '../errors.js';
+import {
+  AbortedError,
+  ApiError,
+  BadRequestError,
+  ConnectionError,
+  ForbiddenError,
+  NotFoundError,
+  RateLimitError,
+  TimeoutError,
+  UnauthorizedError,
+} from '../memoram/errors.js';
+
+export function toDomainError(error: unknown, what: string): unknown {
+  if (error instanceof MemoramError || error instanceof AbortedError) return error;
+  if (error instanceof UnauthorizedError) {
+    return new MemoramError('BAD_CONFIG', 'Memoram rejected the developer API key.', {
+      hint: 'Check MEMORAM_API_KEY in this server’s configuration.',
+      cause: error,
+    });
+  }
+  if (error instanceof ForbiddenError) {
+    return new MemoramError('ACCESS_REVOKED', 'Memoram refused access to this account’s memories.', {
+      hint: 'The access may have been revoked in the Memoram dashboard: call authorize to request access again.',
+      cause: error,
+    });
+  }
+  if (error instanceof NotFoundError) {
+    return new MemoramError('NOT_FOUND', `Memoram has no ${what}.`, { cause: error });
+  }
+  if (error instanceof BadRequestError) {
+    return new MemoramError('INVALID_INPUT', `Memoram refused the request for ${what} as invalid.`, {
+      cause: error,
+    });
+  }
+  if (error instanceof RateLimitError) {
+    return new MemoramError('UPSTREAM_UNAVAILABLE', 'Memoram is rate-limiting requests right now.', {
+      hint: 'Wait a minute and try again.',
+      cause: error,
+    });
+  }
+  if (error instanceof ApiError || error instanceof ConnectionError || error instanceof TimeoutError) {
+    return new MemoramError('UPSTREAM_UNAVAILABLE', 'Memoram could not be reached or failed to answer.', {
+      hint: 'Try again in a moment; if it persists, check the network and MEMORAM_API_URL.',
+      cause: error,
+    });
+  }
+  return error;
+}

@@ -1,0 +1,221 @@
+/**
+ * The remote backend: memories in the user's Memoram account. Content is sealed with the user's
+ * `encryption_key` before upload and opened after download (crypto/codec.ts); title, summary and
+ * tags stay plaintext, as Memoram's server-side search needs them. It syncs in the background: one
+ * full listing warms the service's index, so searches cost no request.
+ */
+import { DecryptionError, fingerprint, keyFromHex, open, seal } from '../crypto/codec.js';
+import { MemoramError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { MemoramClient } from '../memoram/client.js';
+import { NotFoundError } from '../memoram/errors.js';
+import type { MemoryBlob, MemoryBlobResponse } from '../memoram/schemas.js';
+import type {
+  CreateOutcome,
+  Memory,
+  MemoryBackend,
+  MemoryFields,
+  MemoryPatch,
+  SyncResult,
+  TagMeta,
+  UpdatedMemory,
+} from '../memory/types.js';
+import { conflict, notFound } from './local.js';
+import { toDomainError } from './remote-errors.js';
+
+export interface RemoteCredentials {
+  user_id: string;
+  memory_key: string;
+  encryption_key: string;
+  key_version: number;
+}
+
+export interface RemoteBackendOptions {
+  client: MemoramClient;
+  credentials: RemoteCredentials;
+  /** Fetches the credentials again (the key may have rotated); called at most once per failure burst. */
+  refreshCredentials: () => Promise<RemoteCredentials>;
+  /** Told when Memoram refuses access (403): the request may have been revoked. */
+  onAccessLost?: () => void;
+  logger: Logger;
+}
+
+function toMeta(blob: MemoryBlobResponse): Omit<Memory, 'content'> {
+  return {
+    id: blob.id,
+    title: blob.title ?? '',
+    summary: blob.summary ?? '',
+    tags: blob.tags ?? [],
+    importance: blob.importance ?? null,
+    confidence: blob.confidence ?? null,
+    source: blob.source ?? null,
+    created_at: blob.created_at,
+    updated_at: blob.updated_at,
+  };
+}
+
+export class RemoteBackend implements MemoryBackend {
+  readonly kind = 'memoram';
+  readonly syncMode = 'background';
+  private credentials: RemoteCredentials;
+  private key: Buffer;
+
+  constructor(private readonly options: RemoteBackendOptions) {
+    this.credentials = options.credentials;
+    this.key = keyFromHex(options.credentials.encryption_key);
+  }
+
+  get keyVersion(): number {
+    return this.credentials.key_version;
+  }
+
+  private async call<T>(what: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw this.fail(error, what);
+    }
+  }
+
+  private fail(error: unknown, what: string): unknown {
+    const mapped = toDomainError(error, what);
+    if (isAccessLost(mapped)) this.options.onAccessLost?.();
+    return mapped;
+  }
+
+  /** Opens every blob, re-fetching the credentials once if any fails (the key may have rotated). */
+  private async openAll(blobs: readonly MemoryBlob[]): Promise<Memory[]> {
+    const first = blobs.map((blob) => this.tryOpen(blob));
+    if (first.every((memory) => !memory.unreadable)) return first;
+    const before = this.credentials.key_version;
+    await this.reloadCredentials();
+    if (
+      this.credentials.key_version === before &&
+      this.credentials.encryption_key === this.key.toString('hex')
+    ) {
+      return first;
+    }
+    return blobs.map((blob, at) => (first[at]!.unreadable ? this.tryOpen(blob) : first[at]!));
+  }
+
+  private tryOpen(blob: MemoryBlob): Memory {
+    try {
+      return { ...toMeta(blob), content: open(blob.content, this.key) };
+    } catch (error) {
+      if (!(error instanceof DecryptionError)) throw error;
+      return { ...toMeta(blob), content: '', unreadable: true };
+    }
+  }
+
+  private async reloadCredentials(): Promise<void> {
+    try {
+      const next = await this.options.refreshCredentials();
+      this.key = keyFromHex(next.encryption_key);
+      this.credentials = next;
+    } catch (error) {
+      this.options.logger.warn('could not re-fetch Memoram credentials after a decryption failure', {
+        error,
+      });
+    }
+  }
+
+  async sync(_token: string | undefined, signal?: AbortSignal): Promise<SyncResult> {
+    const blobs = await this.call('memories', () =>
+      this.options.client.listAllMemoryBlobs(this.credentials.user_id, { signal }),
+    );
+    const upserts = await this.openAll(blobs);
+    return { upserts, deleted: [], token: String(Date.now()), full: true };
+  }
+
+  fingerprint(content: string): string {
+    return fingerprint(content, this.key);
+  }
+
+  async get(ids: readonly string[], signal?: AbortSignal): Promise<Memory[]> {
+    const found: MemoryBlob[] = [];
+    for (const id of ids) {
+      try {
+        found.push(await this.options.client.getMemoryBlob(id, this.credentials.user_id, { signal }));
+      } catch (error) {
+        if (!(error instanceof NotFoundError)) throw this.fail(error, `memory ${id}`);
+      }
+    }
+    return this.openAll(found);
+  }
+
+  async create(fields: MemoryFields, _fingerprint: string, signal?: AbortSignal): Promise<CreateOutcome> {
+    const { user_id, memory_key } = this.credentials;
+    const blob = await this.call('new memory', () =>
+      this.options.client.createMemoryBlob(
+        { ...fields, user_id, memoryKey: memory_key, content: seal(fields.content, this.key) },
+        { signal },
+      ),
+    );
+    // Identical content was already caught by the service's index; Memoram has no dedup of its own.
+    return { memory: { ...toMeta(blob), content: fields.content }, deduplicated: false };
+  }
+
+  /**
+   * Memoram has no conditional update: with `expectedUpdatedAt` the blob is read first and the
+   * PATCH sent only if it still matches (a narrow window remains between the two requests).
+   */
+  async update(
+    id: string,
+    patch: MemoryPatch,
+    expectedUpdatedAt?: string,
+    signal?: AbortSignal,
+  ): Promise<UpdatedMemory> {
+    const { user_id, memory_key } = this.credentials;
+    if (expectedUpdatedAt !== undefined) {
+      const [current] = await this.get([id], signal);
+      if (!current) throw notFound(id);
+      if (current.updated_at !== expectedUpdatedAt) throw conflict(id, current.updated_at);
+    }
+    const { content: plaintext, ...fields } = patch;
+    const sealed = plaintext === undefined ? {} : { content: seal(plaintext, this.key) };
+    try {
+      const blob = await this.options.client.updateMemoryBlob(
+        id,
+        { ...stripUndefined(fields), ...sealed, user_id, memoryKey: memory_key },
+        { signal },
+      );
+      return { ...toMeta(blob), ...(plaintext === undefined ? {} : { content: plaintext }) };
+    } catch (error) {
+      if (error instanceof NotFoundError) throw notFound(id);
+      throw this.fail(error, `memory ${id}`);
+    }
+  }
+
+  async delete(id: string, signal?: AbortSignal): Promise<boolean> {
+    try {
+      await this.options.client.deleteMemoryBlob(id, this.credentials.user_id, { signal });
+      return true;
+    } catch (error) {
+      // A 404 on a retry means an earlier attempt whose answer was lost did the delete.
+      if (error instanceof NotFoundError) return error.afterRetry;
+      throw this.fail(error, `memory ${id}`);
+    }
+  }
+
+  async listTags(signal?: AbortSignal): Promise<TagMeta[]> {
+    const { items } = await this.call('tags', () =>
+      this.options.client.listTags(this.credentials.user_id, { signal }),
+    );
+    return items.map((tag) => ({
+      name: tag.name,
+      ...(tag.description ? { description: tag.description } : {}),
+      ...(tag.color ? { color: tag.color } : {}),
+    }));
+  }
+
+  /** The client belongs to the connection, which outlives any one backend. */
+  async close(): Promise<void> {}
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+export function isAccessLost(error: unknown): boolean {
+  return error instanceof MemoramError && error.code === 'ACCESS_REVOKED';
+}
