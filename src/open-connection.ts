@@ -5,9 +5,9 @@
 import { openLocalBackend } from './backends/local.js';
 import type { Config } from './config.js';
 import { type Connection, LocalConnection } from './connection.js';
-import { MemoramError } from './errors.js';
 import type { Logger } from './logger.js';
 import { MemoryService } from './memory/service.js';
+import { RemoteConnection } from './remote-connection.js';
 
 export async function openConnection(config: Readonly<Config>, logger: Logger): Promise<Connection> {
   if (config.backend === 'local') {
@@ -18,7 +18,5 @@ export async function openConnection(config: Readonly<Config>, logger: Logger): 
       }),
     );
   }
-  throw new MemoramError('BAD_CONFIG', 'The Memoram backend is not available in this build yet.', {
-    hint: 'Unset MEMORAM_API_KEY or set MEMORAM_BACKEND=local to use the local store.',
-  });
+  return RemoteConnection.open(config, logger);
 }

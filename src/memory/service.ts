@@ -71,9 +71,13 @@ export class MemoryService {
     for (const listener of this.listeners) listener(event);
   }
 
-  /** Brings the index up to date as the backend's sync mode allows. */
+  /**
+   * Brings the index up to date as the backend's sync mode allows. Concurrent callers (an MCP
+   * client sends tool calls in parallel) share one pull, eager or not: pulls must not overlap, as
+   * each owns writesDuringPull while it runs.
+   */
   async refresh(signal?: AbortSignal): Promise<void> {
-    if (this.backend.syncMode === 'eager') return this.pull(signal);
+    if (this.backend.syncMode === 'eager') return this.pullOnce(signal);
     if (!this.warmed) return this.pullOnce(signal);
     if (this.now() - this.lastSync > this.refreshIntervalMs && !this.pulling) {
       this.pullOnce().catch((error) => this.options.onBackgroundError?.(error));

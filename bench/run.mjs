@@ -1,0 +1,141 @@
+#!/usr/bin/env node
+// Benchmarks of the built server (dist/), over real stdio with the real MCP client: search latency at
+// 1,000 and 10,000 memories, cold start, create throughput, resident memory and the size of the
+// tools/list answer. Prints a Markdown table and writes it to bench/results.md. Run: npm run bench
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const cli = path.join(root, 'dist', 'cli.js');
+const { openLocalBackend } = await import(path.join(root, 'dist', 'backends', 'local.js'));
+const { MemoryService } = await import(path.join(root, 'dist', 'memory', 'service.js'));
+
+const WORDS = Array.from({ length: 3000 }, (_, i) => word(i));
+function word(i) {
+  const syllables = ['ka', 'lo', 'mi', 'ra', 'te', 'su', 'no', 'vi', 'de', 'po', 'an', 'el', 'or', 'ix', 'um'];
+  let n = i + 7;
+  let out = '';
+  do {
+    out += syllables[n % syllables.length];
+    n = Math.floor(n / syllables.length);
+  } while (n > 0);
+  return out;
+}
+let seed = 42;
+const random = () => {
+  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+  return seed / 0x7fffffff;
+};
+const pick = () => WORDS[Math.floor(random() ** 2 * WORDS.length)];
+const sentence = (n) => Array.from({ length: n }, pick).join(' ');
+const memory = (i) => ({
+  content: `${sentence(20 + Math.floor(random() * 40))} (note ${i})`,
+  title: sentence(3 + Math.floor(random() * 4)),
+  tags: [pick(), pick()],
+  importance: Math.round(random() * 100) / 100,
+});
+
+const percentile = (values, p) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+};
+const ms = (value) => `${value.toFixed(2)} ms`;
+
+async function seedStore(dir, count) {
+  const backend = await openLocalBackend({ storeFile: path.join(dir, 'memories.db'), configDir: path.join(dir, 'config') });
+  const service = new MemoryService(backend);
+  for (let i = 0; i < count; i++) await service.create(memory(i));
+  await service.close();
+}
+
+async function connect(dir) {
+  const started = performance.now();
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [cli, 'serve'],
+    env: { PATH: process.env.PATH, MEMORAM_DATA_DIR: dir, MEMORAM_CONFIG_DIR: path.join(dir, 'config'), MEMORAM_LOG_LEVEL: 'warn' },
+    stderr: 'ignore',
+  });
+  const client = new Client({ name: 'memoram-bench', version: '1.0.0' });
+  await client.connect(transport);
+  const tools = await client.listTools();
+  const coldStartMs = performance.now() - started;
+  return { client, transport, coldStartMs, toolsListChars: JSON.stringify(tools).length };
+}
+
+async function rssMiB(pid) {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const kib = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+  return kib / 1024;
+}
+
+async function searchLatency(client, queries) {
+  await client.callTool({ name: 'search_memories', arguments: { query: queries[0] } }); // warm-up
+  const times = [];
+  for (const query of queries) {
+    const started = performance.now();
+    const result = await client.callTool({ name: 'search_memories', arguments: { query, limit: 10 } });
+    times.push(performance.now() - started);
+    if (result.isError) throw new Error(`search failed: ${JSON.stringify(result.content)}`);
+  }
+  return { p50: percentile(times, 50), p95: percentile(times, 95) };
+}
+
+async function measureStore(count) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), `memoram-bench-${count}-`));
+  try {
+    await seedStore(dir, count);
+    const session = await connect(dir);
+    const queries = Array.from({ length: 300 }, () => (random() < 0.3 ? `${pick()} ${pick()}` : pick()));
+    const search = await searchLatency(session.client, queries);
+    const rss = await rssMiB(session.transport.pid);
+    await session.client.close();
+    return { count, ...search, coldStartMs: session.coldStartMs, rss, toolsListChars: session.toolsListChars };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function createThroughput(total) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'memoram-bench-create-'));
+  try {
+    const { client } = await connect(dir);
+    const started = performance.now();
+    for (let i = 0; i < total; i++) {
+      const result = await client.callTool({ name: 'create_memory', arguments: memory(1_000_000 + i) });
+      if (result.isError) throw new Error(`create failed: ${JSON.stringify(result.content)}`);
+    }
+    const perSecond = total / ((performance.now() - started) / 1000);
+    await client.close();
+    return perSecond;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const small = await measureStore(1_000);
+const large = await measureStore(10_000);
+const creates = await createThroughput(2_000);
+
+const rows = [
+  ['search_memories p50 / p95, 1,000 memories (stdio)', `${ms(small.p50)} / ${ms(small.p95)}`, ''],
+  ['search_memories p50 / p95, 10,000 memories (stdio)', `${ms(large.p50)} / ${ms(large.p95)}`, 'p50 ≤ 2 ms'],
+  ['cold start, spawn to tools/list answered (empty store → 10,000)', `${ms(small.coldStartMs)} → ${ms(large.coldStartMs)}`, ''],
+  ['create_memory throughput (stdio, sequential)', `${Math.round(creates)} /s`, '≥ 1,000 /s'],
+  ['resident memory, 1,000 / 10,000 memories', `${small.rss.toFixed(0)} MiB / ${large.rss.toFixed(0)} MiB`, ''],
+  ['tools/list answer size', `${large.toolsListChars} characters`, '≤ 8,000'],
+];
+const table = [
+  '| measure | result | target |',
+  '| --- | --- | --- |',
+  ...rows.map((row) => `| ${row.join(' | ')} |`),
+].join('\n');
+const header = `Node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${new Date().toISOString().slice(0, 10)}`;
+process.stdout.write(`${header}\n\n${table}\n`);
+await writeFile(path.join(root, 'bench', 'results.md'), `${header}\n\n${table}\n`);

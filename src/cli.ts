@@ -1,0 +1,159 @@
+#!/usr/bin/env node
+/**
+ * The memoram-mcp command: parse the command line, load the configuration, run the command. The
+ * only place that calls process.exit; a bad configuration is one line on stderr and exit code 1.
+ */
+import { createRequire } from 'node:module';
+import { runEmulator } from './commands/emulator.js';
+import { logout } from './commands/logout.js';
+import { serve } from './commands/serve.js';
+import { collectStatus, formatStatus } from './commands/status.js';
+import { exportJson, exportMarkdown, importMemories, readImportFile } from './commands/transfer.js';
+import { type Config, ConfigError, loadConfig, parseCommandLine } from './config.js';
+import { MemoramError } from './errors.js';
+import { createLogger, type Logger } from './logger.js';
+import { openConnection } from './open-connection.js';
+
+const HELP = `memoram-mcp — long-term memory for MCP clients, backed by Memoram or an encrypted local store
+
+Usage:
+  memoram-mcp [serve]           MCP over stdio (what MCP clients run)
+  memoram-mcp status [--json]   backend, connection and memory count
+  memoram-mcp logout            forget cached Memoram credentials
+  memoram-mcp export [--format json|markdown]
+                                write every memory to stdout
+  memoram-mcp import FILE       read a memoram-mcp export or a server-memory JSONL file
+  memoram-mcp emulator [--port N] [--host H] [--db FILE] [--auto-approve]
+                                a local Memoram emulator, for trying things offline
+
+Options (each also a MEMORAM_* environment variable):
+  --backend local|memoram   --data-dir DIR   --config-dir DIR   --read-only
+  --api-url URL   --client-id ID   --log-level debug|info|warn|error|silent
+
+Secrets (MEMORAM_API_KEY, MEMORAM_CLIENT_SECRET, MEMORAM_MEMORY_KEY) are read from the
+environment only. See the README for every setting.
+`;
+
+type Command = (args: readonly string[], env: NodeJS.ProcessEnv) => Promise<number>;
+
+function setup(args: readonly string[], env: NodeJS.ProcessEnv, commandOptions = {}) {
+  const line = parseCommandLine(args, commandOptions);
+  const config = loadConfig({ flags: line.configFlags, env });
+  return {
+    config,
+    logger: createLogger(config.logLevel),
+    flags: line.commandFlags,
+    positionals: line.positionals,
+  };
+}
+
+async function withService<T>(
+  config: Readonly<Config>,
+  logger: Logger,
+  work: (c: Awaited<ReturnType<typeof openConnection>>) => Promise<T>,
+) {
+  const connection = await openConnection(config, logger);
+  try {
+    return await work(connection);
+  } finally {
+    await connection.close();
+  }
+}
+
+const COMMANDS: Record<string, Command> = {
+  emulator: async (args, env) => {
+    const { config, logger, flags } = setup(args, env, {
+      db: { type: 'string' },
+      'auto-approve': { type: 'boolean' },
+    });
+    return runEmulator(config, logger, {
+      dbFile: flags.db as string | undefined,
+      autoApprove: flags['auto-approve'] === true,
+    });
+  },
+  serve: async (args, env) => {
+    const { config, logger } = setup(args, env);
+    return serve(config, logger, version());
+  },
+  status: async (args, env) => {
+    const { config, logger, flags } = setup(args, env, { json: { type: 'boolean' } });
+    const report = await collectStatus(config, logger);
+    process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report));
+    return 0;
+  },
+  logout: async (args, env) => {
+    const { config } = setup(args, env);
+    process.stdout.write(logout(config));
+    return 0;
+  },
+  export: async (args, env) => {
+    const { config, logger, flags } = setup(args, env, { format: { type: 'string' } });
+    const format = flags.format ?? 'json';
+    if (format !== 'json' && format !== 'markdown')
+      throw new ConfigError('--format must be json or markdown.');
+    const memories = await withService(config, logger, (connection) => connection.service().all());
+    process.stdout.write(format === 'json' ? exportJson(memories) : exportMarkdown(memories));
+    return 0;
+  },
+  import: async (args, env) => {
+    const { config, logger, positionals } = setup(args, env);
+    const [file, ...extra] = positionals;
+    if (!file || extra.length > 0) throw new ConfigError('Usage: memoram-mcp import FILE');
+    if (config.readOnly)
+      throw new ConfigError('import writes memories; unset --read-only / MEMORAM_READ_ONLY.');
+    const entries = await readImportFile(file);
+    const report = await withService(config, logger, (connection) =>
+      importMemories(connection.service(), entries),
+    );
+    for (const failure of report.failed) process.stderr.write(`entry ${failure.index}: ${failure.reason}\n`);
+    process.stderr.write(
+      `imported ${report.created} new, ${report.deduplicated} already present, ${report.failed.length} rejected\n`,
+    );
+    return report.failed.length > 0 ? 1 : 0;
+  },
+};
+
+function version(): string {
+  return (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+}
+
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === '--help' || first === '-h' || first === 'help') {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (first === '--version' || first === '-v') {
+    process.stdout.write(`${version()}\n`);
+    return 0;
+  }
+  const named = first !== undefined && !first.startsWith('-');
+  const command = COMMANDS[named ? first : 'serve'];
+  if (!command) {
+    process.stderr.write(`memoram-mcp: unknown command "${first}". Run memoram-mcp --help.\n`);
+    return 1;
+  }
+  try {
+    return await command(named ? rest : argv, env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`memoram-mcp: ${error.message}\n`);
+      return 1;
+    }
+    if (error instanceof MemoramError) {
+      process.stderr.write(`memoram-mcp: ${error.userText}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+main(process.argv.slice(2), process.env).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(
+      `memoram-mcp: internal error: ${error instanceof Error ? error.stack : String(error)}\n`,
+    );
+    process.exit(1);
+  },
+);

@@ -1,0 +1,16 @@
+/**
+ * `memoram-mcp logout`: forgets the cached Memoram credentials (and any pending access request)
+ * for the configured API URL and developer key. Access itself is revoked in the Memoram dashboard.
+ */
+import { CredentialStore, profileId } from '../auth/credentials.js';
+import type { Config } from '../config.js';
+
+export function logout(config: Readonly<Config>): string {
+  if (!config.apiKey) {
+    return 'No Memoram account is configured (MEMORAM_API_KEY is not set); nothing to forget.\n';
+  }
+  const store = new CredentialStore(config.configDir, profileId(config.apiUrl, config.apiKey));
+  return store.clear()
+    ? 'Forgot the cached Memoram credentials. To cut access entirely, revoke it in the Memoram dashboard.\n'
+    : 'No cached Memoram credentials to forget.\n';
+}

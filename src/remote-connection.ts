@@ -1,0 +1,121 @@
+/**
+ * The connection to a Memoram account. Until the user has approved access, memory tools get an
+ * error that says to call authorize; once the flow reports approval (now, or after a restart from
+ * the cached credentials) the server switches to a MemoryService on the remote backend, without a
+ * restart, and warms its search index in the background.
+ */
+
+import { CredentialStore, type Credentials, profileId } from './auth/credentials.js';
+import { AuthorizationFlow } from './auth/flow.js';
+import { RemoteBackend } from './backends/remote.js';
+import type { Config } from './config.js';
+import {
+  type AuthorizeInput,
+  type AuthorizeOptions,
+  authRequired,
+  type Connection,
+  type ConnectionState,
+} from './connection.js';
+import { MemoramError } from './errors.js';
+import type { Logger } from './logger.js';
+import { MemoramClient } from './memoram/client.js';
+import { MemoryService } from './memory/service.js';
+
+export interface RemoteConnectionOptions {
+  client: MemoramClient;
+  flow: AuthorizationFlow;
+  logger: Logger;
+  /** How old the remote index may get before a background refresh starts. */
+  refreshIntervalMs?: number;
+}
+
+export class RemoteConnection implements Connection {
+  readonly backend = 'memoram';
+  private memory: MemoryService | undefined;
+  private readonly listeners = new Set<(service: MemoryService) => void>();
+
+  constructor(private readonly options: RemoteConnectionOptions) {
+    const cached = options.flow.credentials();
+    if (cached) this.attach(cached);
+    options.flow.onAuthorized((credentials) => this.attach(credentials));
+    options.flow.onChange(() => {
+      if (this.options.flow.current().state !== 'authorized') this.detach();
+    });
+    options.flow.resume();
+  }
+
+  static open(config: Readonly<Config>, logger: Logger): RemoteConnection {
+    if (!config.apiKey) throw new MemoramError('BAD_CONFIG', 'MEMORAM_API_KEY is not set.');
+    const client = new MemoramClient({ apiUrl: config.apiUrl, apiKey: config.apiKey, logger });
+    const store = new CredentialStore(config.configDir, profileId(config.apiUrl, config.apiKey));
+    const flow = new AuthorizationFlow({ client, store, logger, memoryKey: config.memoryKey });
+    return new RemoteConnection({ client, flow, logger });
+  }
+
+  private attach(credentials: Credentials): void {
+    const { logger, flow } = this.options;
+    const backend = new RemoteBackend({
+      client: this.options.client,
+      credentials,
+      refreshCredentials: () => flow.refreshCredentials(),
+      onAccessLost: () => {
+        flow.checkAccess().catch((error) => logger.warn('checking access after a 403 failed', { error }));
+      },
+      logger,
+    });
+    const previous = this.memory;
+    this.memory = new MemoryService(backend, {
+      ...(this.options.refreshIntervalMs === undefined
+        ? {}
+        : { refreshIntervalMs: this.options.refreshIntervalMs }),
+      onBackgroundError: (error) => logger.warn('refreshing the memory index from Memoram failed', { error }),
+    });
+    this.memory
+      .refresh()
+      .catch((error) => logger.warn('warming the memory index from Memoram failed', { error }));
+    previous?.close().catch(() => {});
+    for (const listener of this.listeners) listener(this.memory);
+  }
+
+  private detach(): void {
+    this.memory?.close().catch(() => {});
+    this.memory = undefined;
+  }
+
+  service(): MemoryService {
+    if (this.memory) return this.memory;
+    const state = this.options.flow.current();
+    if (state.state === 'awaiting_approval') {
+      throw new MemoramError(
+        'APPROVAL_PENDING',
+        'The Memoram access request is still waiting for the user’s approval.',
+        {
+          hint: 'Ask the user to approve it in their Memoram dashboard, then call authorize to check.',
+        },
+      );
+    }
+    if (state.state === 'revoked' || state.state === 'rejected') {
+      throw new MemoramError('ACCESS_REVOKED', state.message);
+    }
+    throw authRequired();
+  }
+
+  status(): ConnectionState {
+    return this.options.flow.current();
+  }
+
+  authorize(input: AuthorizeInput, options?: AuthorizeOptions): Promise<ConnectionState> {
+    return this.options.flow.authorize(input, options);
+  }
+
+  onServiceChange(listener: (service: MemoryService) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    await this.options.flow.close();
+    await this.memory?.close();
+    await this.options.client.close();
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * The MCP resources and their change notifications: `memoram://memories/{id}` (one memory with its
+ * content; listing offers the most recent ones), `memoram://tags` and `memoram://status`. After a
+ * write, subscribers hear `notifications/resources/updated` for what changed, and every client
+ * hears `resources/list_changed` when memories come or go.
+ *
+ * Subscriptions differ by protocol era: a 2025-era client subscribes per URI with
+ * `resources/subscribe`, so this server keeps the set and notifies only those; on 2026-07-28 the
+ * serving entry holds each client's `subscriptions/listen` filter and drops what it did not ask
+ * for, so everything is handed to it.
+ */
+import {
+  type McpServer,
+  ProtocolError,
+  ProtocolErrorCode,
+  type ReadResourceResult,
+  ResourceNotFoundError,
+  ResourceTemplate,
+} from '@modelcontextprotocol/server';
+import { z } from 'zod';
+import type { Connection, ConnectionState } from './connection.js';
+import { isMemoramError } from './errors.js';
+import type { ChangeEvent, MemoryService } from './memory/service.js';
+import type { ServerDeps } from './server.js';
+
+export const TAGS_URI = 'memoram://tags';
+export const STATUS_URI = 'memoram://status';
+const MEMORY_TEMPLATE = 'memoram://memories/{id}';
+/** Enough for a client's resource picker; search_memories reaches the rest. */
+const LISTED_MEMORIES = 50;
+/** The first protocol revision whose serving entry filters change notifications itself. */
+const MODERN_REVISION = '2026-07-28';
+const JSON_MIME = 'application/json';
+
+export function memoryUri(id: string): string {
+  return `memoram://memories/${encodeURIComponent(id)}`;
+}
+
+/** The service when the server is connected; undefined while it waits for authorize. */
+export function currentService(connection: Connection): MemoryService | undefined {
+  try {
+    return connection.service();
+  } catch (error) {
+    if (isMemoramError(error) && error.code === 'AUTH_REQUIRED') return undefined;
+    throw error;
+  }
+}
+
+/** Registers the resources; returns what stops their change notifications (call it on close). */
+export function registerResources(server: McpServer, deps: ServerDeps): () => void {
+  const read = guardedReader(deps);
+  server.registerResource(
+    'memory',
+    new ResourceTemplate(MEMORY_TEMPLATE, { list: () => read(MEMORY_TEMPLATE, () => listMemories(deps)) }),
+    {
+      title: 'Memory',
+      description: 'One memory with its full content, as JSON.',
+      mimeType: JSON_MIME,
+    },
+    (uri, variables) => read(uri.href, () => readMemory(deps, uri.href, variables['id'])),
+  );
+  server.registerResource(
+    'tags',
+    TAGS_URI,
+    { title: 'Tags', description: 'Every tag in use, with how many memories carry it.', mimeType: JSON_MIME },
+    (uri) => read(uri.href, async () => json(uri.href, { tags: await deps.connection.service().listTags() })),
+  );
+  server.registerResource(
+    'status',
+    STATUS_URI,
+    {
+      title: 'Connection status',
+      description:
+        'Which memory store this server uses, whether it is connected, and how many memories it holds.',
+      mimeType: JSON_MIME,
+    },
+    (uri) => read(uri.href, async () => json(uri.href, await status(deps.connection))),
+  );
+  const subscribed = handleSubscriptions(server);
+  return watchChanges(deps.connection, changeNotifier(server, deps, subscribed));
+}
+
+async function listMemories(deps: ServerDeps) {
+  const service = currentService(deps.connection);
+  const memories = service ? await service.recent(LISTED_MEMORIES) : [];
+  return {
+    resources: memories.map((memory) => ({
+      uri: memoryUri(memory.id),
+      name: memory.id,
+      title: memory.title || memory.id,
+      ...(memory.summary ? { description: memory.summary } : {}),
+      mimeType: JSON_MIME,
+    })),
+  };
+}
+
+const IdVariableSchema = z.string().min(1).max(300);
+
+async function readMemory(deps: ServerDeps, uri: string, variable: unknown): Promise<ReadResourceResult> {
+  const id = decodedId(variable);
+  if (id === undefined) throw new ResourceNotFoundError(uri);
+  const { memories } = await deps.connection.service().read([id]);
+  const memory = memories[0];
+  if (!memory) throw new ResourceNotFoundError(uri, `No memory has the id ${id}.`);
+  return json(uri, memory);
+}
+
+/** The template variable arrives as written in the URI, percent-encoded (see memoryUri). */
+function decodedId(variable: unknown): string | undefined {
+  const parsed = IdVariableSchema.safeParse(variable);
+  if (!parsed.success) return undefined;
+  try {
+    return decodeURIComponent(parsed.data);
+  } catch {
+    return undefined; // malformed percent-encoding: no memory can have that URI
+  }
+}
+
+/**
+ * What the status resource shows: never keys or tokens, nor the authorization URL (it carries the
+ * flow's state, and reaches the user only through authorize, which exists to hand it over).
+ */
+async function status(connection: Connection) {
+  const { authorization_url: _url, ...state }: ConnectionState & { authorization_url?: string } =
+    connection.status();
+  const service = currentService(connection);
+  return { backend: connection.backend, ...state, memory_count: service ? await service.count() : null };
+}
+
+function json(uri: string, value: unknown): ReadResourceResult {
+  return { contents: [{ uri, mimeType: JSON_MIME, text: JSON.stringify(value) }] };
+}
+
+/**
+ * The resource counterpart of the tool seam: domain errors become protocol errors carrying their
+ * user text; anything unexpected is logged and answered without internals.
+ */
+function guardedReader(deps: ServerDeps) {
+  return async <T>(uri: string, body: () => Promise<T>): Promise<T> => {
+    try {
+      return await body();
+    } catch (error) {
+      if (error instanceof ProtocolError) throw error;
+      if (isMemoramError(error)) {
+        if (error.code === 'NOT_FOUND') throw new ResourceNotFoundError(uri, error.userText);
+        throw new ProtocolError(ProtocolErrorCode.InvalidRequest, error.userText);
+      }
+      deps.logger.error('reading a resource failed', { uri, error });
+      throw new ProtocolError(ProtocolErrorCode.InternalError, 'Internal error, see the server log.');
+    }
+  };
+}
+
+/** 2025-era per-URI subscriptions; the set lives and dies with this server instance. */
+function handleSubscriptions(server: McpServer): ReadonlySet<string> {
+  const subscribed = new Set<string>();
+  server.server.setRequestHandler('resources/subscribe', (request) => {
+    subscribed.add(request.params.uri);
+    return {};
+  });
+  server.server.setRequestHandler('resources/unsubscribe', (request) => {
+    subscribed.delete(request.params.uri);
+    return {};
+  });
+  return subscribed;
+}
+
+type Change = ChangeEvent | { type: 'connected' };
+
+function changeNotifier(server: McpServer, deps: ServerDeps, subscribed: ReadonlySet<string>) {
+  const send = (notification: Promise<void>) =>
+    notification.catch((error) => deps.logger.debug('a change notification was not delivered', { error }));
+  return (change: Change) => {
+    if (!server.isConnected()) return;
+    // Dated revisions compare as strings.
+    const modern = (server.server.getNegotiatedProtocolVersion() ?? '') >= MODERN_REVISION;
+    for (const uri of changedUris(change)) {
+      if (modern || subscribed.has(uri)) send(server.server.sendResourceUpdated({ uri }));
+    }
+    if (change.type !== 'updated') send(server.server.sendResourceListChanged());
+  };
+}
+
+function changedUris(change: Change): string[] {
+  if (change.type === 'connected') return [STATUS_URI, TAGS_URI];
+  const memories = change.ids.map(memoryUri);
+  // Tag counts move with every write; the memory count only when memories come or go.
+  return change.type === 'updated' ? [...memories, TAGS_URI] : [...memories, TAGS_URI, STATUS_URI];
+}
+
+/** Follows the current service's changes, and moves to the new one when the connection switches. */
+function watchChanges(connection: Connection, onChange: (change: Change) => void): () => void {
+  let stopService = currentService(connection)?.onChange(onChange);
+  const stopConnection = connection.onServiceChange((service) => {
+    stopService?.();
+    stopService = service.onChange(onChange);
+    onChange({ type: 'connected' });
+  });
+  return () => {
+    stopService?.();
+    stopConnection();
+  };
+}

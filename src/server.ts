@@ -1,0 +1,49 @@
+/**
+ * The MCP server factory: an McpServer with the tools, resources, prompts and instructions, wired
+ * to the connection. No I/O and nothing at import time; safe to call once per client connection
+ * (serveStdio, Streamable HTTP), since each instance stops following memory changes when it closes.
+ */
+import { McpServer } from '@modelcontextprotocol/server';
+import type { Connection } from './connection.js';
+import { INSTRUCTIONS } from './instructions.js';
+import type { Logger } from './logger.js';
+import { registerPrompts } from './prompts.js';
+import { registerResources } from './resources.js';
+import { registerTools } from './tools/define-tool.js';
+import { TOOLS } from './tools/index.js';
+
+export interface ServerDeps {
+  connection: Connection;
+  /** MEMORAM_READ_ONLY: only tools that write no memories are offered. */
+  readOnly: boolean;
+  logger: Logger;
+  version: string;
+}
+
+/**
+ * Builds the server. It sets `server.server.onclose` (keeping any handler set before); a caller
+ * that wants its own close handler should chain it rather than replace it.
+ */
+export function createServer(deps: ServerDeps): McpServer {
+  const server = new McpServer(
+    { name: 'memoram-mcp', title: 'Memoram', version: deps.version },
+    {
+      capabilities: {
+        // The tool and prompt lists never change while running; the resource list follows the memories.
+        tools: { listChanged: false },
+        prompts: { listChanged: false },
+        resources: { subscribe: true, listChanged: true },
+      },
+      instructions: INSTRUCTIONS,
+    },
+  );
+  registerTools(server, TOOLS, deps);
+  const stopWatching = registerResources(server, deps);
+  registerPrompts(server);
+  const previous = server.server.onclose;
+  server.server.onclose = () => {
+    stopWatching();
+    previous?.();
+  };
+  return server;
+}

@@ -1,0 +1,23 @@
+/** The tag tool: which labels the user's memories carry, to reuse them and to filter searches. */
+import { z } from 'zod';
+import { defineTool } from './define-tool.js';
+
+export const listTags = defineTool({
+  name: 'list_tags',
+  title: 'List tags',
+  description:
+    'List the tags in use with their counts, most used first; reuse them when saving and searching.',
+  input: z.object({}),
+  output: z.object({
+    tags: z.array(
+      z.object({
+        name: z.string(),
+        count: z.number(),
+        description: z.string().optional(),
+        color: z.string().optional(),
+      }),
+    ),
+  }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  run: async (_args, call) => ({ tags: await call.service().listTags(call.signal) }),
+});

@@ -1,0 +1,106 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { connectCli, exited, runCli, spawnCli, type TempHome, tempHome } from './spawn.js';
+
+let home: TempHome;
+beforeEach(async () => {
+  home = await tempHome();
+});
+afterEach(() => home.cleanup());
+
+const rpc = (id: number, method: string, params: unknown = {}) =>
+  `${JSON.stringify({ jsonrpc: '2.0', id, method, params })}\n`;
+const INIT = rpc(1, 'initialize', {
+  protocolVersion: '2025-11-25',
+  capabilities: {},
+  clientInfo: { name: 'raw-stdio', version: '1.0.0' },
+});
+const INITIALIZED = `${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`;
+
+describe('memoram-mcp serve over stdio', () => {
+  it('writes only JSON-RPC to stdout, logs to stderr, and exits cleanly when stdin closes', async () => {
+    const child = spawnCli(['serve'], { ...home.env, MEMORAM_LOG_LEVEL: 'debug' });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const answered = (id: number) =>
+      stdout.split('\n').some((line) => line.includes(`"id":${id},`) || line.endsWith(`"id":${id}}`));
+    const send = async (id: number, line: string) => {
+      child.stdin.write(line);
+      await expect.poll(() => answered(id), { timeout: 15_000 }).toBe(true);
+    };
+    await send(1, INIT);
+    child.stdin.write(INITIALIZED);
+    await send(2, rpc(2, 'tools/list'));
+    await send(
+      3,
+      rpc(3, 'tools/call', { name: 'create_memory', arguments: { content: 'stdio smoke memory' } }),
+    );
+    await send(4, rpc(4, 'tools/call', { name: 'search_memories', arguments: { query: 'smoke' } }));
+    child.stdin.end();
+    expect(await exited(child)).toBe(0);
+
+    const messages = stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { jsonrpc: string; id?: number; result?: unknown });
+    expect(messages.every((message) => message.jsonrpc === '2.0')).toBe(true);
+    // Responses to the four requests, plus any notifications (e.g. resources changed after the create).
+    expect(messages.filter((message) => message.id !== undefined).map((message) => message.id)).toEqual([
+      1, 2, 3, 4,
+    ]);
+    expect(JSON.stringify(messages.find((message) => message.id === 4)?.result)).toContain(
+      'stdio smoke memory',
+    );
+    expect(stderr).toContain('serving MCP over stdio');
+    expect(stderr).toContain('shutting down');
+    expect(stderr).not.toContain('stdio smoke memory');
+  });
+
+  it('exits cleanly on SIGTERM and SIGINT', async () => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      const child = spawnCli(['serve'], home.env);
+      let stderr = '';
+      child.stderr.on('data', (chunk) => {
+        stderr += chunk;
+      });
+      await expect.poll(() => stderr, { timeout: 15_000 }).toContain('serving MCP');
+      child.kill(signal);
+      expect(await exited(child)).toBe(0);
+      expect(stderr).toContain(signal);
+    }
+  });
+
+  it('keeps memories across a restart', async () => {
+    const first = await connectCli(home.env);
+    const created = await first.callTool({
+      name: 'create_memory',
+      arguments: { content: 'remember me after restart' },
+    });
+    expect(created.isError).toBeFalsy();
+    await first.close();
+
+    const second = await connectCli(home.env);
+    const found = await second.callTool({ name: 'search_memories', arguments: { query: 'restart' } });
+    expect(JSON.stringify(found.structuredContent)).toContain('remember me after restart');
+    await second.close();
+  });
+
+  it('stops with one line naming the flag and the variable on a bad setting', async () => {
+    const result = await runCli(['serve'], { ...home.env, MEMORAM_LOG_LEVEL: 'loud' });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain('--log-level / MEMORAM_LOG_LEVEL');
+  });
+
+  it('says so for an unknown command', async () => {
+    const result = await runCli(['frobnicate'], home.env);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('unknown command');
+  });
+});

@@ -1,0 +1,77 @@
+// Helpers to run the built CLI (dist/cli.js) as a real child process with its own temp directories.
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+
+export const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'cli.js');
+
+export interface TempHome {
+  dir: string;
+  env: Record<string, string>;
+  cleanup(): Promise<void>;
+}
+
+export async function tempHome(): Promise<TempHome> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'memoram-cli-'));
+  return {
+    dir,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: dir,
+      MEMORAM_DATA_DIR: path.join(dir, 'data'),
+      MEMORAM_CONFIG_DIR: path.join(dir, 'config'),
+      MEMORAM_LOG_LEVEL: 'info',
+    },
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+}
+
+export function spawnCli(args: string[], env: Record<string, string>): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, [CLI, ...args], { env, stdio: 'pipe' });
+}
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command to completion, feeding `input` on stdin. */
+export function runCli(args: string[], env: Record<string, string>, input = ''): Promise<RunResult> {
+  const child = spawnCli(args, env);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  child.stdin.end(input);
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** A real MCP client talking to a real server process over stdio. */
+export async function connectCli(env: Record<string, string>, name = 'cli-test'): Promise<Client> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [CLI, 'serve'],
+    env,
+    stderr: 'ignore',
+  });
+  const client = new Client({ name, version: '1.0.0' });
+  await client.connect(transport);
+  return client;
+}
+
+export function exited(child: ChildProcessWithoutNullStreams): Promise<number | null> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
