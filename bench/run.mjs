@@ -2,7 +2,6 @@
 // Benchmarks of the built server (dist/), over real stdio with the real MCP client: search latency at
 // 1,000 and 10,000 memories, cold start, create throughput, resident memory and the size of the
 // tools/list answer. Prints a Markdown table and writes it to bench/results.md. Run: npm run bench
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,7 +17,23 @@ const { MemoryService } = await import(path.join(root, 'dist', 'memory', 'servic
 
 const WORDS = Array.from({ length: 3000 }, (_, i) => word(i));
 function word(i) {
-  const syllables = ['ka', 'lo', 'mi', 'ra', 'te', 'su', 'no', 'vi', 'de', 'po', 'an', 'el', 'or', 'ix', 'um'];
+  const syllables = [
+    'ka',
+    'lo',
+    'mi',
+    'ra',
+    'te',
+    'su',
+    'no',
+    'vi',
+    'de',
+    'po',
+    'an',
+    'el',
+    'or',
+    'ix',
+    'um',
+  ];
   let n = i + 7;
   let out = '';
   do {
@@ -48,7 +63,10 @@ const percentile = (values, p) => {
 const ms = (value) => `${value.toFixed(2)} ms`;
 
 async function seedStore(dir, count) {
-  const backend = await openLocalBackend({ storeFile: path.join(dir, 'memories.db'), configDir: path.join(dir, 'config') });
+  const backend = await openLocalBackend({
+    storeFile: path.join(dir, 'memories.db'),
+    configDir: path.join(dir, 'config'),
+  });
   const service = new MemoryService(backend);
   for (let i = 0; i < count; i++) await service.create(memory(i));
   await service.close();
@@ -59,7 +77,12 @@ async function connect(dir) {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [cli, 'serve'],
-    env: { PATH: process.env.PATH, MEMORAM_DATA_DIR: dir, MEMORAM_CONFIG_DIR: path.join(dir, 'config'), MEMORAM_LOG_LEVEL: 'warn' },
+    env: {
+      PATH: process.env.PATH,
+      MEMORAM_DATA_DIR: dir,
+      MEMORAM_CONFIG_DIR: path.join(dir, 'config'),
+      MEMORAM_LOG_LEVEL: 'warn',
+    },
     stderr: 'ignore',
   });
   const client = new Client({ name: 'memoram-bench', version: '1.0.0' });
@@ -96,7 +119,13 @@ async function measureStore(count) {
     const search = await searchLatency(session.client, queries);
     const rss = await rssMiB(session.transport.pid);
     await session.client.close();
-    return { count, ...search, coldStartMs: session.coldStartMs, rss, toolsListChars: session.toolsListChars };
+    return {
+      count,
+      ...search,
+      coldStartMs: session.coldStartMs,
+      rss,
+      toolsListChars: session.toolsListChars,
+    };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -126,9 +155,17 @@ const creates = await createThroughput(2_000);
 const rows = [
   ['search_memories p50 / p95, 1,000 memories (stdio)', `${ms(small.p50)} / ${ms(small.p95)}`, ''],
   ['search_memories p50 / p95, 10,000 memories (stdio)', `${ms(large.p50)} / ${ms(large.p95)}`, 'p50 ≤ 2 ms'],
-  ['cold start, spawn to tools/list answered (empty store → 10,000)', `${ms(small.coldStartMs)} → ${ms(large.coldStartMs)}`, ''],
+  [
+    'cold start, spawn to tools/list answered (empty store → 10,000)',
+    `${ms(small.coldStartMs)} → ${ms(large.coldStartMs)}`,
+    '',
+  ],
   ['create_memory throughput (stdio, sequential)', `${Math.round(creates)} /s`, '≥ 1,000 /s'],
-  ['resident memory, 1,000 / 10,000 memories', `${small.rss.toFixed(0)} MiB / ${large.rss.toFixed(0)} MiB`, ''],
+  [
+    'resident memory, 1,000 / 10,000 memories',
+    `${small.rss.toFixed(0)} MiB / ${large.rss.toFixed(0)} MiB`,
+    '',
+  ],
   ['tools/list answer size', `${large.toolsListChars} characters`, '≤ 8,000'],
 ];
 const table = [
