@@ -84,7 +84,11 @@ export class AuthorizationFlow {
     const memoryKey = input.memory_key ?? this.options.memoryKey;
     const profile = this.options.store.load();
     const sameKey = (key: string) => memoryKey === undefined || memoryKey === key;
-    if (profile.credentials && sameKey(profile.credentials.memory_key)) return this.state;
+    if (profile.credentials && sameKey(profile.credentials.memory_key)) {
+      // Another server process sharing the config dir may have stored them since this one started.
+      if (this.state.state !== 'authorized') this.adopt(profile.credentials);
+      return this.state;
+    }
     if (profile.pending && sameKey(profile.pending.memory_key)) {
       // The request filed earlier (by an earlier run, or before polling failed) is still open: poll
       // it rather than file a second one that the user would have to approve again. A poll that
@@ -157,11 +161,17 @@ export class AuthorizationFlow {
   }
 
   private settle(requestId: string, outcome: PollOutcome): void {
-    if (this.options.store.load().pending?.access_request_id !== requestId) return; // superseded
+    const stored = this.options.store.load();
+    if (stored.pending?.access_request_id !== requestId) {
+      // Superseded by a newer request, or settled first by another process polling the same one.
+      const settledElsewhere = stored.credentials?.access_request_id === requestId;
+      if (settledElsewhere && this.state.state !== 'authorized') this.adopt(stored.credentials!);
+      return;
+    }
     if (outcome.status === 'approved') {
       const credentials = { ...outcome.credentials, access_request_id: requestId };
-      this.setProfile(this.options.store.update(({ pending: _done, ...rest }) => ({ ...rest, credentials })));
-      for (const listener of this.authorized) listener(credentials);
+      this.options.store.update(({ pending: _done, ...rest }) => ({ ...rest, credentials }));
+      this.adopt(credentials);
       return;
     }
     this.options.store.update(({ pending: _done, ...rest }) => rest);
@@ -173,6 +183,12 @@ export class AuthorizationFlow {
     } else {
       this.setState(endedState(outcome.status, requestId));
     }
+  }
+
+  /** Starts using stored credentials: the state says authorized, and the connection switches. */
+  private adopt(credentials: Credentials): void {
+    this.setState(stateOf({ credentials }));
+    for (const listener of this.authorized) listener(credentials);
   }
 
   /** Re-fetches the credentials of the approved request (after a key rotation). */
@@ -189,7 +205,11 @@ export class AuthorizationFlow {
   /** After Memoram refused access: checks the request, and forgets the credentials if it was revoked. */
   async checkAccess(): Promise<ConnectionState> {
     const current = this.credentials();
-    if (!current) return this.state;
+    if (!current) {
+      // Another server process sharing the config dir may have forgotten them (a revoke, a logout).
+      if (this.state.state === 'authorized') this.setProfile(this.options.store.load());
+      return this.state;
+    }
     const request = await this.options.client
       .getAccessRequest(current.access_request_id)
       .catch(() => undefined);

@@ -59,6 +59,13 @@ export class RemoteBackend implements MemoryBackend {
   readonly syncMode = 'background';
   private credentials: RemoteCredentials;
   private key: Buffer;
+  /**
+   * Keys this backend held before a rotation, newest first. Memoram does not say whether a
+   * rotation re-encrypts stored blobs (the emulator leaves them as they are), so blobs sealed
+   * under an earlier key would otherwise turn unreadable on the next listing, although this
+   * process still has the key that opens them. In memory only: a restart keeps just the newest.
+   */
+  private readonly earlierKeys: Buffer[] = [];
 
   constructor(private readonly options: RemoteBackendOptions) {
     this.credentials = options.credentials;
@@ -87,30 +94,30 @@ export class RemoteBackend implements MemoryBackend {
   private async openAll(blobs: readonly MemoryBlob[]): Promise<Memory[]> {
     const first = blobs.map((blob) => this.tryOpen(blob));
     if (first.every((memory) => !memory.unreadable)) return first;
-    const before = this.credentials.key_version;
+    const before = this.key;
     await this.reloadCredentials();
-    if (
-      this.credentials.key_version === before &&
-      this.credentials.encryption_key === this.key.toString('hex')
-    ) {
-      return first;
-    }
+    // The same key again cannot open more than it already did.
+    if (this.key.equals(before)) return first;
     return blobs.map((blob, at) => (first[at]!.unreadable ? this.tryOpen(blob) : first[at]!));
   }
 
   private tryOpen(blob: MemoryBlob): Memory {
-    try {
-      return { ...toMeta(blob), content: open(blob.content, this.key) };
-    } catch (error) {
-      if (!(error instanceof DecryptionError)) throw error;
-      return { ...toMeta(blob), content: '', unreadable: true };
+    for (const key of [this.key, ...this.earlierKeys]) {
+      try {
+        return { ...toMeta(blob), content: open(blob.content, key) };
+      } catch (error) {
+        if (!(error instanceof DecryptionError)) throw error;
+      }
     }
+    return { ...toMeta(blob), content: '', unreadable: true };
   }
 
   private async reloadCredentials(): Promise<void> {
     try {
       const next = await this.options.refreshCredentials();
-      this.key = keyFromHex(next.encryption_key);
+      const key = keyFromHex(next.encryption_key);
+      if (!key.equals(this.key)) this.earlierKeys.unshift(this.key);
+      this.key = key;
       this.credentials = next;
     } catch (error) {
       this.options.logger.warn('could not re-fetch Memoram credentials after a decryption failure', {

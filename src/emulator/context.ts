@@ -5,11 +5,13 @@
 import type { Logger } from '../logger.js';
 import type { MemoryStore } from '../store/memory-store.js';
 import type { Clock } from './clock.js';
+import type { OAuthStore } from './oauth-store.js';
 import type { EmulatorState } from './state.js';
 
 export const MAX_JWT_LIFETIME_SECONDS = 86_400;
 
 export interface EmulatorSettings {
+  /** Consent is given and access requests are approved without asking the user (headless demos). */
   autoApprove: boolean;
   /** Lifetime of a token when the client does not ask for one (`expires_in`). */
   jwtLifetimeSeconds: number;
@@ -20,6 +22,7 @@ export interface EmulatorSettings {
 export interface EmulatorContext {
   store: MemoryStore;
   state: EmulatorState;
+  oauth: OAuthStore;
   clock: Clock;
   settings: EmulatorSettings;
   logger: Logger;

@@ -7,13 +7,26 @@
 import { z } from 'zod';
 import type { EmulatorContext } from './context.js';
 import { type FaultQueue, FaultSpecSchema } from './faults.js';
-import { conflict, type Handler, json, notFound, parseJsonBody } from './http.js';
+import { conflict, type EmulatorRequest, type Handler, json, notFound, parseJsonBody } from './http.js';
+import { parseRedirectUri } from './redirect-uri.js';
 import type { RequestLog } from './request-log.js';
 import { Router } from './router.js';
 import type { TransitionAction } from './state.js';
 
 export const CONTROL_PREFIX = '/__emulator';
 
+const NewDeveloperSchema = z.object({
+  name: z.string().min(1).max(100).optional(),
+  redirect_uris: z
+    .array(
+      z
+        .string()
+        .refine((uri) => parseRedirectUri(uri) !== undefined, 'must be an http(s) URI without a fragment'),
+    )
+    .optional(),
+  /** Give the app a client secret (returned once), which the token endpoint then requires. */
+  confidential: z.boolean().optional(),
+});
 const JwtLifetimeSchema = z.object({ seconds: z.number().int().min(1).max(86_400).nullable() });
 const ClockSchema = z.object({ advanceSeconds: z.number().min(0) });
 
@@ -28,6 +41,23 @@ function transition(ctx: EmulatorContext, action: TransitionAction): Handler {
   };
 }
 
+function createDeveloper(ctx: EmulatorContext, request: EmulatorRequest) {
+  const body = request.body === null ? {} : parseJsonBody(request, NewDeveloperSchema);
+  const { developer, clientSecret } = ctx.state.createDeveloper({
+    name: body.name,
+    redirectUris: body.redirect_uris,
+    confidential: body.confidential,
+  });
+  return json(201, {
+    ai_connector_id: developer.id,
+    api_key: developer.api_key,
+    client_id: developer.client_id,
+    name: developer.name,
+    redirect_uris: developer.redirect_uris,
+    ...(clientSecret === undefined ? {} : { client_secret: clientSecret }),
+  });
+}
+
 function addDashboardRoutes(router: Router<Handler>, ctx: EmulatorContext): void {
   for (const action of ['approve', 'reject', 'revoke'] as const) {
     router.add('POST', `/access-requests/{requestId}/${action}`, transition(ctx, action));
@@ -39,14 +69,7 @@ function addDashboardRoutes(router: Router<Handler>, ctx: EmulatorContext): void
       if (!user) throw notFound('No user with this id.');
       return json(200, { user_id: user.user_id, key_version: user.key_version });
     })
-    .add('POST', '/developers', () => {
-      const developer = ctx.state.createDeveloper();
-      return json(201, {
-        ai_connector_id: developer.id,
-        api_key: developer.api_key,
-        client_id: developer.client_id,
-      });
-    })
+    .add('POST', '/developers', (request) => createDeveloper(ctx, request))
     .add('GET', '/state', () =>
       json(200, { users: ctx.state.listUsers(), access_requests: ctx.state.listAccessRequests() }),
     );

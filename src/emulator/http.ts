@@ -1,13 +1,15 @@
 /**
- * The emulator's HTTP plumbing: the request and response shapes handlers work with, reading a
- * request body under a size cap, parsing JSON bodies with the wire schemas, and writing JSON.
- * Handlers return a response value instead of writing one, so the server can still replace it
- * with an injected fault after the handler has run.
+ * The emulator's HTTP plumbing: the request and response shapes handlers work with (JSON, HTML
+ * pages, redirects), reading a request body under a size cap, parsing JSON bodies with the wire
+ * schemas and form bodies, and writing responses. Handlers return a response value instead of
+ * writing one, so the server can still replace it with an injected fault after the handler has run.
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
+/** Forms carry a few short fields; anything bigger is not one of ours. */
+export const MAX_FORM_BYTES = 16 * 1024;
 
 /** What a handler sees of a request: the body is read in full up front (the request log needs it). */
 export interface EmulatorRequest {
@@ -22,12 +24,30 @@ export interface EmulatorRequest {
 }
 
 export interface JsonResponse {
+  kind?: 'json';
   status: number;
   body: unknown;
   headers?: Record<string, string>;
 }
 
-export type Handler = (request: EmulatorRequest) => JsonResponse | Promise<JsonResponse>;
+/** A whole HTML document; pages get the security headers of `PAGE_HEADERS` plus their own CSP. */
+export interface HtmlResponse {
+  kind: 'html';
+  status: number;
+  html: string;
+  headers?: Record<string, string>;
+}
+
+export interface RedirectResponse {
+  kind: 'redirect';
+  status: 302 | 303;
+  location: string;
+  headers?: Record<string, string>;
+}
+
+export type EmulatorResponse = JsonResponse | HtmlResponse | RedirectResponse;
+
+export type Handler = (request: EmulatorRequest) => EmulatorResponse | Promise<EmulatorResponse>;
 
 /** A failure with the contract's error body `{"error": code, "message": message}` (CONTRACT.md §7). */
 export class HttpError extends Error {
@@ -49,6 +69,18 @@ export class HttpError extends Error {
 
 export function json(status: number, body: unknown): JsonResponse {
   return { status, body };
+}
+
+export function htmlResponse(
+  status: number,
+  document: string,
+  headers: Record<string, string> = {},
+): HtmlResponse {
+  return { kind: 'html', status, html: document, headers };
+}
+
+export function redirect(status: 302 | 303, location: string): RedirectResponse {
+  return { kind: 'redirect', status, location };
 }
 
 export const badRequest = (message: string) => new HttpError(400, 'invalid_request', message);
@@ -100,6 +132,58 @@ export function parseJsonBody<T extends z.ZodType>(request: EmulatorRequest, sch
     throw badRequest('The request body is not valid JSON.');
   }
   return validate(schema, value, 'request body');
+}
+
+/**
+ * Parses an `application/x-www-form-urlencoded` body (415 for another type, 413 over
+ * MAX_FORM_BYTES); an empty body is an empty form.
+ */
+export function parseFormBody(request: EmulatorRequest): URLSearchParams {
+  const type = request.headers['content-type'] ?? '';
+  if (request.body === null) return new URLSearchParams();
+  if (!/^application\/x-www-form-urlencoded\b/i.test(type)) {
+    throw new HttpError(415, 'unsupported_media_type', 'The request body must be a form.');
+  }
+  if (Buffer.byteLength(request.body) > MAX_FORM_BYTES) {
+    throw new HttpError(413, 'payload_too_large', `The form is larger than ${MAX_FORM_BYTES} bytes.`);
+  }
+  return new URLSearchParams(request.body);
+}
+
+/**
+ * Headers for every page and redirect the user's browser sees: never cached (they carry one-time
+ * tokens), never framed (clickjacking the Allow button), and no Referer leaking a code onwards.
+ */
+export const PAGE_HEADERS: Readonly<Record<string, string>> = {
+  'cache-control': 'no-store',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+};
+
+/** The page CSP: no scripts or other fetches at all, inline styles, forms only to `formTargets`. */
+export function pageCsp(formTargets: readonly string[] = []): string {
+  const targets = ["'self'", ...formTargets].join(' ');
+  return `default-src 'none'; style-src 'unsafe-inline'; form-action ${targets}; frame-ancestors 'none'; base-uri 'none'`;
+}
+
+export function send(res: ServerResponse, response: EmulatorResponse): void {
+  if (res.destroyed || res.headersSent) return;
+  if (response.kind === 'html') {
+    res.writeHead(response.status, {
+      'content-security-policy': pageCsp(),
+      ...response.headers,
+      ...PAGE_HEADERS,
+      'content-type': 'text/html; charset=utf-8',
+      'content-length': Buffer.byteLength(response.html),
+    });
+    res.end(response.html);
+  } else if (response.kind === 'redirect') {
+    res.writeHead(response.status, { ...response.headers, ...PAGE_HEADERS, location: response.location });
+    res.end();
+  } else {
+    sendJson(res, response);
+  }
 }
 
 export function sendJson(res: ServerResponse, response: JsonResponse): void {

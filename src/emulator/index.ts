@@ -1,7 +1,8 @@
 /**
  * The local Memoram emulator: every endpoint of the REST contract with its exact spellings, over
- * real HTTP, backed by the same SQLite store as the local backend, plus a control API under
- * /__emulator/ for tests and demos. Content is stored verbatim and never decrypted.
+ * real HTTP, backed by the same SQLite store as the local backend, with the OAuth consent page and
+ * token endpoint, the user's dashboard at /dashboard, and a control API under /__emulator/ for
+ * tests and demos. Content is stored verbatim and never decrypted.
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,7 +13,10 @@ import { API_PREFIX, createApiRouter } from './api.js';
 import { createClock } from './clock.js';
 import { type EmulatorContext, MAX_JWT_LIFETIME_SECONDS } from './context.js';
 import { CONTROL_PREFIX, createControlRouter } from './control.js';
+import { createDashboardRouter } from './dashboard.js';
 import { FaultQueue } from './faults.js';
+import { OAuthStore } from './oauth-store.js';
+import { DASHBOARD_PATH } from './page-layout.js';
 import { RequestLog } from './request-log.js';
 import { createEmulatorServer } from './server.js';
 import { type DemoUser, EmulatorState } from './state.js';
@@ -26,7 +30,10 @@ export interface EmulatorOptions {
   port?: number;
   /** SQLite file; default in-memory (':memory:'). With a file, all state survives a restart. */
   dbFile?: string;
-  /** Access requests are approved the moment they are created (headless demos). */
+  /**
+   * Headless demos: OAuth consent is given without showing the page (the authorize URL redirects
+   * with a code at once), and access requests are approved the moment they are created.
+   */
   autoApprove?: boolean;
   /** Default 3600; clients may ask for up to 86400 via `expires_in`. */
   jwtLifetimeSeconds?: number;
@@ -43,8 +50,14 @@ export interface RunningEmulator {
   apiUrl: string;
   /** The developer API key (`mem_` + 48 hex). */
   apiKey: string;
-  /** The OAuth client id of the developer app. */
+  /** The OAuth client id of the developer app (a public client: PKCE, no secret). */
   clientId: string;
+  /** `${apiUrl}/oauth/authorize`, memoram-mcp's default authorize URL for this API URL. */
+  authorizeUrl: string;
+  /** `${apiUrl}/oauth/token`. */
+  tokenUrl: string;
+  /** The demo user's dashboard: approve, reject and revoke access requests, rotate the key. */
+  dashboardUrl: string;
   /** The demo user as it was at start (a later key rotation is not reflected here). */
   demoUser: DemoUser;
   close(): Promise<void>;
@@ -85,7 +98,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   try {
     const clock = createClock();
     const state = EmulatorState.open(store.database, clock, options.apiKey);
-    const ctx: EmulatorContext = { store, state, clock, settings, logger: options.logger ?? silentLogger };
+    const oauth = new OAuthStore(store.database, clock);
+    const logger = options.logger ?? silentLogger;
+    const ctx: EmulatorContext = { store, state, oauth, clock, settings, logger };
     const api = createApiRouter(ctx);
     const faults = new FaultQueue(api.keys());
     const log = new RequestLog();
@@ -93,6 +108,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       ctx,
       api,
       control: createControlRouter(ctx, faults, log),
+      dashboard: createDashboardRouter(ctx),
       faults,
       log,
     });
@@ -102,11 +118,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     const developer = state.primaryDeveloper()!;
     ctx.logger.info('emulator: listening', { origin });
     let closing: Promise<void> | undefined;
+    const apiUrl = `${origin}${API_PREFIX}`;
     return {
       origin,
-      apiUrl: `${origin}${API_PREFIX}`,
+      apiUrl,
       apiKey: developer.api_key,
       clientId: developer.client_id,
+      authorizeUrl: `${apiUrl}/oauth/authorize`,
+      tokenUrl: `${apiUrl}/oauth/token`,
+      dashboardUrl: `${origin}${DASHBOARD_PATH}`,
       demoUser: state.demoUser()!,
       close: () => {
         closing ??= emulator.close().finally(() => store.close());
@@ -128,13 +148,18 @@ export function emulatorBanner(e: RunningEmulator): string {
     `  API base URL     ${e.apiUrl}`,
     `  API key          ${e.apiKey}`,
     `  OAuth client id  ${e.clientId}`,
+    `  Authorize URL    ${e.authorizeUrl}`,
+    `  Token URL        ${e.tokenUrl}`,
     `  Demo user id     ${e.demoUser.user_id}`,
     `  Demo memory key  ${e.demoUser.memory_key}`,
+    `  Dashboard        ${e.dashboardUrl}  (approve, reject and revoke access requests; rotate the key)`,
     `  Control API      ${control}/  (approve a request: POST ${control}/access-requests/{id}/approve)`,
     '',
-    'Point memoram-mcp at it:',
+    'Point memoram-mcp at it (OAuth sign-in through the consent page):',
     `  MEMORAM_API_URL=${e.apiUrl}`,
     `  MEMORAM_API_KEY=${e.apiKey}`,
+    `  MEMORAM_CLIENT_ID=${e.clientId}`,
+    'or skip the sign-in with the memory key:',
     `  MEMORAM_MEMORY_KEY=${e.demoUser.memory_key}`,
   ].join('\n');
 }

@@ -1,7 +1,8 @@
 /**
  * The emulator's node:http server: sends /api/v1 requests through the fault switches and the
- * request log to the API routes, and /__emulator requests (from loopback only) to the control
- * routes. Each TCP connection gets a number, so tests can count the connections a client opens.
+ * request log to the API routes, /__emulator requests (from loopback only) to the control routes,
+ * and /dashboard requests to the dashboard pages, whose failures are pages rather than JSON.
+ * Each TCP connection gets a number, so tests can count the connections a client opens.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -13,13 +14,15 @@ import { CONTROL_PREFIX } from './control.js';
 import { type Fault, type FaultQueue, failureOf } from './faults.js';
 import {
   type EmulatorRequest,
+  type EmulatorResponse,
   type Handler,
   HttpError,
   isLoopback,
-  type JsonResponse,
+  MAX_FORM_BYTES,
   readBody,
-  sendJson,
+  send,
 } from './http.js';
+import { DASHBOARD_PATH, pageForError } from './page-layout.js';
 import type { LoggedRequest, RequestLog } from './request-log.js';
 import type { RouteResult, Router } from './router.js';
 
@@ -27,6 +30,7 @@ export interface EmulatorServerParts {
   ctx: EmulatorContext;
   api: Router<Handler>;
   control: Router<Handler>;
+  dashboard: Router<Handler>;
   faults: FaultQueue;
   log: RequestLog;
 }
@@ -47,12 +51,17 @@ function routeOf(router: Router<Handler>, method: string, path: string | undefin
   return path === undefined ? { kind: 'not_found' } : router.match(method, path);
 }
 
-/** Runs the matched handler; every failure becomes a JSON error response. */
+type ErrorRenderer = (error: HttpError) => EmulatorResponse;
+
+const asJson: ErrorRenderer = (error) => error.toResponse();
+
+/** Runs the matched handler; every failure becomes an error response (JSON unless `render` says). */
 async function run(
   ctx: EmulatorContext,
   result: RouteResult<Handler>,
   request: EmulatorRequest,
-): Promise<JsonResponse> {
+  render: ErrorRenderer = asJson,
+): Promise<EmulatorResponse> {
   try {
     if (result.kind === 'not_found') throw new HttpError(404, 'not_found', 'No such endpoint.');
     if (result.kind === 'method_not_allowed') {
@@ -62,12 +71,12 @@ async function run(
     }
     return await result.match.handler({ ...request, params: result.match.params });
   } catch (error) {
-    if (error instanceof HttpError) return error.toResponse();
+    if (error instanceof HttpError) return render(error);
     if (isMemoramError(error) && error.code === 'INVALID_INPUT') {
-      return new HttpError(400, 'invalid_request', error.message).toResponse();
+      return render(new HttpError(400, 'invalid_request', error.message));
     }
     ctx.logger.error('emulator: request failed', { method: request.method, path: request.path, error });
-    return new HttpError(500, 'internal_error', 'The emulator failed to handle the request.').toResponse();
+    return render(new HttpError(500, 'internal_error', 'The emulator failed to handle the request.'));
   }
 }
 
@@ -94,14 +103,29 @@ class EmulatorHttpServer implements EmulatorServer {
     try {
       const url = new URL(req.url ?? '/', 'http://emulator.invalid');
       const controlPath = below(CONTROL_PREFIX, url.pathname);
+      const pagePath = below(DASHBOARD_PATH, url.pathname);
       if (controlPath !== undefined) await this.handleControl(req, res, url, controlPath);
+      else if (pagePath !== undefined) await this.handlePage(req, res, url, pagePath);
       else await this.handleApi(req, res, url);
     } catch (error) {
       if (this.shutdown.signal.aborted) return void res.socket?.destroy();
       const failure = error instanceof HttpError ? error : undefined;
       if (!failure) this.parts.ctx.logger.error('emulator: request failed', { error });
-      sendJson(res, (failure ?? new HttpError(500, 'internal_error', 'Internal error.')).toResponse());
+      send(res, (failure ?? new HttpError(500, 'internal_error', 'Internal error.')).toResponse());
     }
+  }
+
+  /** The dashboard: not part of the API, so neither logged nor subject to faults. */
+  private async handlePage(req: IncomingMessage, res: ServerResponse, url: URL, path: string) {
+    let body: string | null;
+    try {
+      body = await readBody(req, MAX_FORM_BYTES);
+    } catch (error) {
+      if (error instanceof HttpError) return send(res, pageForError(error));
+      throw error;
+    }
+    const result = routeOf(this.parts.dashboard, req.method ?? 'GET', path);
+    send(res, await run(this.parts.ctx, result, requestOf(req, url, body), pageForError));
   }
 
   private async handleControl(req: IncomingMessage, res: ServerResponse, url: URL, path: string) {
@@ -139,7 +163,7 @@ class EmulatorHttpServer implements EmulatorServer {
     fault: Fault | undefined,
     res: ServerResponse,
     entry: LoggedRequest,
-    handle: () => Promise<JsonResponse>,
+    handle: () => Promise<EmulatorResponse>,
   ): Promise<void> {
     if (fault?.delayMs) await sleep(fault.delayMs, undefined, { signal: this.shutdown.signal });
     const failure = fault && failureOf(fault);
@@ -151,8 +175,8 @@ class EmulatorHttpServer implements EmulatorServer {
     this.deliver(res, entry, failure ? failure.response : response!);
   }
 
-  private deliver(res: ServerResponse, entry: LoggedRequest | undefined, response: JsonResponse): void {
-    sendJson(res, response);
+  private deliver(res: ServerResponse, entry: LoggedRequest | undefined, response: EmulatorResponse): void {
+    send(res, response);
     if (!entry) return;
     entry.status = response.status;
     const { method, path, status } = entry;

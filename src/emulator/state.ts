@@ -6,71 +6,36 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import type { AccessRequest, AccessRequestStatus } from '../memoram/schemas.js';
+import type { AccessRequest } from '../memoram/schemas.js';
 import type { Clock } from './clock.js';
-import { EMULATOR_SCHEMA } from './state-schema.js';
+import { migrateEmulatorSchema, PRIMARY_APP_NAME } from './state-schema.js';
+import {
+  type AccessRequestRow,
+  type DemoUser,
+  type Developer,
+  type DeveloperRow,
+  type NewDeveloper,
+  type StoredAccessRequest,
+  sha256Hex,
+  TRANSITIONS,
+  type TransitionAction,
+  type TransitionOutcome,
+  toAccessRequest,
+  toDeveloper,
+} from './state-types.js';
 
-export interface DemoUser {
-  user_id: string;
-  memory_key: string;
-  encryption_key: string;
-  key_version: number;
-}
-
-export interface Developer {
-  /** The application's id; access requests carry it as `aiConnectorId`. */
-  id: string;
-  api_key: string;
-  client_id: string;
-}
-
-/** An access request with what only the emulator knows: whose memory key it named. */
-export interface StoredAccessRequest {
-  request: AccessRequest;
-  subjectUserId: string;
-}
-
-export type TransitionAction = 'approve' | 'reject' | 'revoke';
-
-export type TransitionOutcome =
-  | { status: 'ok'; request: AccessRequest }
-  | { status: 'not_found' }
-  | { status: 'conflict'; request: AccessRequest };
-
-interface AccessRequestRow {
-  id: string;
-  developer_id: string;
-  subject_user_id: string;
-  memory_key: string;
-  reason: string;
-  status: AccessRequestStatus;
-  user_id: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
-const TRANSITIONS: Record<TransitionAction, { from: AccessRequestStatus; to: AccessRequestStatus }> = {
-  approve: { from: 'pending', to: 'approved' },
-  reject: { from: 'pending', to: 'rejected' },
-  revoke: { from: 'approved', to: 'revoked' },
-};
+export type {
+  DemoUser,
+  Developer,
+  NewDeveloper,
+  StoredAccessRequest,
+  TransitionAction,
+  TransitionOutcome,
+} from './state-types.js';
 
 const newApiKey = () => `mem_${randomBytes(24).toString('hex')}`;
 const newMemoryKey = () => `mk_${randomBytes(24).toString('base64url')}`;
 const newEncryptionKey = () => randomBytes(32).toString('hex');
-
-function toAccessRequest(row: AccessRequestRow): AccessRequest {
-  return {
-    id: row.id,
-    status: row.status,
-    reason: row.reason,
-    memoryKey: row.memory_key,
-    user_id: row.user_id,
-    aiConnectorId: row.developer_id,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
 
 export class EmulatorState {
   readonly jwtSecret: Buffer;
@@ -80,7 +45,7 @@ export class EmulatorState {
     private readonly db: Database.Database,
     private readonly clock: Clock,
   ) {
-    db.exec(EMULATOR_SCHEMA);
+    migrateEmulatorSchema(db);
     this.jwtSecret = this.loadSecret();
   }
 
@@ -122,40 +87,54 @@ export class EmulatorState {
 
   // Developer applications
 
-  private insertDeveloper(primary: boolean, apiKey = newApiKey()): Developer {
-    const developer = {
+  private insertDeveloper(primary: boolean, apiKey = newApiKey(), options: NewDeveloper = {}) {
+    const clientSecret = options.confidential ? `mcs_${randomBytes(24).toString('base64url')}` : undefined;
+    const row: DeveloperRow = {
       id: this.cuid(),
       api_key: apiKey,
       client_id: `client_${randomBytes(12).toString('hex')}`,
+      name: options.name ?? (primary ? PRIMARY_APP_NAME : 'Test app (emulator)'),
+      client_secret_hash: clientSecret === undefined ? null : sha256Hex(clientSecret),
+      redirect_uris: JSON.stringify(options.redirectUris ?? []),
     };
     this.db
       .prepare(
-        'INSERT INTO emu_developers (id, api_key, client_id, is_primary, created_at) VALUES (?, ?, ?, ?, ?)',
+        `INSERT INTO emu_developers (id, api_key, client_id, name, client_secret_hash, redirect_uris, is_primary,
+           created_at)
+         VALUES (@id, @api_key, @client_id, @name, @client_secret_hash, @redirect_uris, @is_primary, @created_at)`,
       )
-      .run(developer.id, developer.api_key, developer.client_id, primary ? 1 : 0, this.stamp());
-    return developer;
+      .run({ ...row, is_primary: primary ? 1 : 0, created_at: this.stamp() });
+    return { developer: toDeveloper(row), clientSecret };
   }
 
-  createDeveloper(): Developer {
-    return this.insertDeveloper(false);
+  /** A further developer app; its client secret (if any) is returned here once and never again. */
+  createDeveloper(options: NewDeveloper = {}): { developer: Developer; clientSecret: string | undefined } {
+    return this.insertDeveloper(false, undefined, options);
+  }
+
+  private selectDeveloper(where: string, value: string | number): Developer | undefined {
+    const row = this.db
+      .prepare(
+        `SELECT id, api_key, client_id, name, client_secret_hash, redirect_uris FROM emu_developers WHERE ${where}`,
+      )
+      .get(value) as DeveloperRow | undefined;
+    return row && toDeveloper(row);
   }
 
   primaryDeveloper(): Developer | undefined {
-    return this.db.prepare('SELECT id, api_key, client_id FROM emu_developers WHERE is_primary = 1').get() as
-      | Developer
-      | undefined;
+    return this.selectDeveloper('is_primary = ?', 1);
   }
 
   developerById(id: string): Developer | undefined {
-    return this.db.prepare('SELECT id, api_key, client_id FROM emu_developers WHERE id = ?').get(id) as
-      | Developer
-      | undefined;
+    return this.selectDeveloper('id = ?', id);
   }
 
   developerByApiKey(apiKey: string): Developer | undefined {
-    return this.db
-      .prepare('SELECT id, api_key, client_id FROM emu_developers WHERE api_key = ?')
-      .get(apiKey) as Developer | undefined;
+    return this.selectDeveloper('api_key = ?', apiKey);
+  }
+
+  developerByClientId(clientId: string): Developer | undefined {
+    return this.selectDeveloper('client_id = ?', clientId);
   }
 
   // Users
@@ -252,17 +231,16 @@ export class EmulatorState {
     return row && { request: toAccessRequest(row), subjectUserId: row.subject_user_id };
   }
 
-  /** Newest first; one developer's, or everyone's when `developerId` is undefined. */
-  listAccessRequests(developerId?: string): AccessRequest[] {
-    const rows = (
-      developerId === undefined
-        ? this.db.prepare('SELECT * FROM emu_access_requests ORDER BY created_at DESC, id DESC').all()
-        : this.db
-            .prepare(
-              'SELECT * FROM emu_access_requests WHERE developer_id = ? ORDER BY created_at DESC, id DESC',
-            )
-            .all(developerId)
-    ) as AccessRequestRow[];
+  /** Newest first: one developer's or everyone's, and optionally only those naming one user. */
+  listAccessRequests(developerId?: string, subjectUserId?: string): AccessRequest[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM emu_access_requests
+         WHERE (@developerId IS NULL OR developer_id = @developerId)
+           AND (@subjectUserId IS NULL OR subject_user_id = @subjectUserId)
+         ORDER BY created_at DESC, id DESC`,
+      )
+      .all({ developerId: developerId ?? null, subjectUserId: subjectUserId ?? null }) as AccessRequestRow[];
     return rows.map(toAccessRequest);
   }
 

@@ -84,12 +84,18 @@ export class MemoryService {
     }
   }
 
-  /** Shares one in-flight pull between concurrent callers. */
+  /**
+   * Shares one in-flight pull between concurrent callers. The pull takes no caller's signal: one
+   * caller cancelling must not fail the others waiting for it (nor hold them up, had the pull been
+   * started by the background warm-up); each caller stops waiting when its own signal aborts, and
+   * the pull goes on to warm the index.
+   */
   private pullOnce(signal?: AbortSignal): Promise<void> {
-    this.pulling ??= this.pull(signal).finally(() => {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    this.pulling ??= this.pull().finally(() => {
       this.pulling = undefined;
     });
-    return this.pulling;
+    return untilAborted(this.pulling, signal);
   }
 
   private async pull(signal?: AbortSignal): Promise<void> {
@@ -214,9 +220,14 @@ export class MemoryService {
     const tags = patch.tags === undefined ? undefined : normalizeTags(patch.tags);
     const updated = await this.backend.update(id, { ...patch, tags }, expectedUpdatedAt, signal);
     // Memoram answers a PATCH without content: keep what the index has, or fetch it.
-    const content = updated.content ?? this.index.get(id)?.content;
+    const known = this.index.get(id);
+    const content = updated.content ?? known?.content;
+    // Kept content that could not be decrypted stays marked, or it would pass for an empty memory.
+    const stillUnreadable = updated.content === undefined && known?.unreadable;
     const memory =
-      content === undefined ? (await this.backend.get([id], signal))[0] : { ...updated, content };
+      content === undefined
+        ? (await this.backend.get([id], signal))[0]
+        : { ...updated, content, ...(stillUnreadable ? { unreadable: true as const } : {}) };
     if (memory) this.applyWrite(id, memory);
     this.emit({ type: 'updated', ids: [id] });
     const { content: _content, ...meta } = updated;
@@ -259,6 +270,16 @@ export class MemoryService {
     this.listeners.clear();
     await this.backend.close();
   }
+}
+
+/** `promise`, or the signal's reason as soon as it aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 /** Tags are trimmed, lowercased and deduplicated, keeping their order. */

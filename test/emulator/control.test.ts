@@ -42,6 +42,16 @@ describe('control API', () => {
     const developer = await control(e, 'POST', '/developers');
     expect(developer.body.api_key).toMatch(/^mem_[0-9a-f]{48}$/);
     expect(developer.body.client_id).not.toBe(e.clientId);
+    expect(developer.body).toMatchObject({ name: 'Test app (emulator)', redirect_uris: [] });
+    expect(developer.body.client_secret).toBeUndefined();
+    const named = await control(e, 'POST', '/developers', {
+      name: 'Named',
+      redirect_uris: ['https://a.example/cb'],
+    });
+    expect(named.body).toMatchObject({ name: 'Named', redirect_uris: ['https://a.example/cb'] });
+    expect(
+      (await control(e, 'POST', '/developers', { redirect_uris: ['https://a.example/#x'] })).status,
+    ).toBe(400);
     const s = await approvedSession(e, user.body);
     const state = await control(e, 'GET', '/state');
     expect(state.body.users).toHaveLength(2);
@@ -121,13 +131,21 @@ describe('control API', () => {
       `MEMORAM_API_URL=${e.apiUrl}`,
       `MEMORAM_API_KEY=${e.apiKey}`,
       `MEMORAM_MEMORY_KEY=${e.demoUser.memory_key}`,
-      e.clientId,
+      `MEMORAM_CLIENT_ID=${e.clientId}`,
       e.demoUser.user_id,
       `${e.origin}/__emulator`,
+      `${e.origin}/dashboard`,
+      `${e.apiUrl}/oauth/authorize`,
+      `${e.apiUrl}/oauth/token`,
     ]) {
       expect(banner).toContain(part);
     }
     expect(e.apiUrl).toBe(`${e.origin}/api/v1`);
+    expect(e).toMatchObject({
+      authorizeUrl: `${e.apiUrl}/oauth/authorize`,
+      tokenUrl: `${e.apiUrl}/oauth/token`,
+      dashboardUrl: `${e.origin}/dashboard`,
+    });
     expect(e.origin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   });
 });

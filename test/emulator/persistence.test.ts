@@ -1,7 +1,9 @@
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { startEmulator } from '../../src/emulator/index.js';
 import { api, approvedSession, control, createBlob, start, tempDir, tokenFor } from './helpers.js';
+import { authorizationCode, authorizeUrl, browse, exchange, pkce, token } from './oauth-helpers.js';
 
 describe('persistence and options', () => {
   it('keeps the developer app, users, access requests, blobs and tags in the dbFile across restarts', async () => {
@@ -71,5 +73,43 @@ describe('persistence and options', () => {
     expect((Date.parse(reply.body.expires_at) - Date.now()) / 1000).toBeCloseTo(60, -1);
     await a.close();
     await a.close();
+  });
+
+  it('keeps OAuth grants across a restart: a refresh token issued before still works after', async () => {
+    const dbFile = path.join(await tempDir(), 'oauth.db');
+    const first = await startEmulator({ dbFile });
+    const { code, verifier } = await authorizationCode(first);
+    const issued = (await exchange(first, code, verifier)).body;
+    await first.close();
+    const second = await start({ dbFile });
+    const fields = {
+      grant_type: 'refresh_token',
+      refresh_token: issued.refresh_token,
+      client_id: second.clientId,
+    };
+    const refreshed = await token(second, fields);
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.body.memory_key).toBe(first.demoUser.memory_key);
+    const stored = new Database(dbFile, { readonly: true });
+    const dump = JSON.stringify(stored.prepare('SELECT * FROM emu_oauth_tokens').all());
+    stored.close();
+    expect(dump).not.toContain(issued.refresh_token);
+    expect(dump).not.toContain(refreshed.body.access_token);
+  });
+
+  it('upgrades a database written before developer apps had names and OAuth settings', async () => {
+    const dbFile = path.join(await tempDir(), 'old.db');
+    const apiKey = `mem_${'ef'.repeat(24)}`;
+    const old = new Database(dbFile);
+    old.exec(`CREATE TABLE emu_developers (id TEXT PRIMARY KEY, api_key TEXT NOT NULL UNIQUE,
+      client_id TEXT NOT NULL UNIQUE, is_primary INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL)`);
+    old
+      .prepare('INSERT INTO emu_developers VALUES (?, ?, ?, 1, ?)')
+      .run('cold', apiKey, 'client_old', '2025-01-01');
+    old.close();
+    const e = await start({ dbFile });
+    expect({ apiKey: e.apiKey, clientId: e.clientId }).toEqual({ apiKey, clientId: 'client_old' });
+    const page = await browse(authorizeUrl(e, pkce().challenge));
+    expect(page.text).toContain('Allow memoram-mcp (emulator) to use your memories?');
   });
 });

@@ -1,0 +1,144 @@
+// The remote backend under the MemoryService when Memoram misbehaves or says no, through the
+// emulator's fault switches and dashboard actions over real HTTP: revoked access, lost answers,
+// retries, rate limits, and the caller cancelling.
+import { expect, it, vi } from 'vitest';
+import { seal } from '../../src/crypto/codec.js';
+import { MemoramError } from '../../src/errors.js';
+import { AbortedError } from '../../src/memoram/errors.js';
+import { rejectionOf } from '../auth/harness.js';
+import { plaintext, remote } from './remote-setup.js';
+
+/** How long vi.waitFor may look for what it waits for (generous: only a hang uses it all). */
+const WAIT = { timeout: 10_000 };
+
+it('refuses every memory operation after a revoke, saying to call authorize', async () => {
+  const { h, credentials, counts, service } = await remote();
+  const memories = service();
+  const { memory } = await memories.create({ content: plaintext(h, 'Kept before the revoke') });
+  await h.control(`access-requests/${credentials.access_request_id}/revoke`);
+
+  const operations: [string, () => Promise<unknown>][] = [
+    ['read', () => memories.read([memory.id])],
+    ['create', () => memories.create({ content: plaintext(h, 'Written after the revoke') })],
+    ['update', () => memories.update(memory.id, { title: 'changed' })],
+    ['delete', () => memories.delete([memory.id])],
+    ['list tags', () => memories.listTags()],
+    ['warm-up', () => service().refresh()],
+  ];
+  for (const [name, operation] of operations) {
+    const error = await rejectionOf(h, operation());
+    expect(error, name).toBeInstanceOf(MemoramError);
+    expect(error, name).toMatchObject({ code: 'ACCESS_REVOKED' });
+    expect((error as MemoramError).userText, name).toMatch(/call authorize/);
+  }
+  expect(counts.accessLost).toBe(operations.length);
+});
+
+it('returns the one stored blob when a create’s answer is lost after it landed', async () => {
+  const { h, credentials, service, routesOf } = await remote();
+  const memories = service();
+  await memories.refresh();
+  await h.control('faults', { route: 'POST /memory-blobs', status: 500, afterHandling: true });
+  const content = plaintext(h, 'Landed although the answer was lost');
+
+  let created = '';
+  const routes = await routesOf(async () => {
+    created = (await memories.create({ content, title: 'lost answer' })).memory.id;
+  });
+  // One post, then a look for it instead of a second post.
+  expect(routes).toEqual(['POST /memory-blobs', 'GET /memory-blobs']);
+  const stored = await h.client.listAllMemoryBlobs(credentials.user_id);
+  expect(stored.map((blob) => blob.id)).toEqual([created]);
+  expect((await memories.search({ query: 'landed' })).memories.map((m) => m.id)).toEqual([created]);
+  expect((await memories.read([created])).memories[0]?.content).toBe(content);
+});
+
+it('retries a read on 503', async () => {
+  const { h, service, routesOf } = await remote();
+  const memories = service();
+  const content = plaintext(h, 'Read through a 503');
+  const { memory } = await memories.create({ content });
+  await h.control('faults', { route: 'GET /memory-blobs/{blobId}', status: 503 });
+
+  let read = '';
+  const routes = await routesOf(async () => {
+    read = (await memories.read([memory.id])).memories[0]?.content ?? '';
+  });
+  expect(routes).toEqual(['GET /memory-blobs/{blobId}', 'GET /memory-blobs/{blobId}']);
+  expect(read).toBe(content);
+  expect(h.sleeps).toHaveLength(1);
+});
+
+it('waits out 429 with Retry-After, and reports UPSTREAM_UNAVAILABLE only when retries run out', async () => {
+  const { h, service, routesOf } = await remote();
+  const memories = service();
+  const { memory } = await memories.create({ content: plaintext(h, 'Rate limited') });
+  const route = 'GET /memory-blobs/{blobId}';
+
+  await h.control('faults', { route, status: 429, retryAfter: 2, count: 2 });
+  const ok = await routesOf(() => memories.read([memory.id]));
+  expect(ok).toEqual([route, route, route]);
+  expect(h.sleeps).toEqual([2000, 2000]);
+
+  await h.control('faults', { route, status: 429, retryAfter: 2, count: 3 });
+  let error: Error | undefined;
+  const failed = await routesOf(async () => {
+    error = await rejectionOf(h, memories.read([memory.id]));
+  });
+  expect(failed).toEqual([route, route, route]);
+  expect(error).toBeInstanceOf(MemoramError);
+  expect(error).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
+  expect((error as MemoramError).userText).toMatch(/rate-limiting.*try again/i);
+  expect(h.sleeps).toEqual([2000, 2000, 2000, 2000]);
+});
+
+it.each([
+  ['read', 'GET /memory-blobs/{blobId}'],
+  ['create', 'POST /memory-blobs'],
+  ['update', 'PATCH /memory-blobs/{blobId}'],
+] as const)('cancels the HTTP call of a %s when the caller aborts', async (operation, route) => {
+  const { h, service } = await remote();
+  const memories = service();
+  const { memory } = await memories.create({ content: plaintext(h, 'Slow to answer') });
+  await h.control('faults', { route, delayMs: 60_000 });
+  await h.clearRequests();
+
+  const controller = new AbortController();
+  const { signal } = controller;
+  const call = {
+    read: () => memories.read([memory.id], signal),
+    create: () => memories.create({ content: plaintext(h, 'Never stored') }, signal),
+    update: () => memories.update(memory.id, { title: 'never' }, undefined, signal),
+  }[operation]();
+  const inFlight = async () => (await h.requests(route)).filter((request) => request.status === null);
+  await vi.waitFor(async () => expect(await inFlight()).toHaveLength(1), WAIT);
+  controller.abort();
+
+  const error = await rejectionOf(h, call);
+  expect(error).toBeInstanceOf(AbortedError);
+  expect(error.message).toContain(route);
+  // The emulator is still sitting on the request: the client hung up without waiting for it.
+  expect(await inFlight()).toHaveLength(1);
+  expect(await h.requests(route)).toHaveLength(1);
+});
+
+it('lets a caller cancel its wait for the warm-up without failing the others waiting for it', async () => {
+  const { h, service, putBlob, key } = await remote();
+  await putBlob(seal(plaintext(h, 'Found once the warm-up is done'), key), 'warm');
+  const memories = service();
+  await h.control('faults', { route: 'GET /memory-blobs', delayMs: 1_000 });
+  await h.clearRequests();
+
+  const controller = new AbortController();
+  const cancelled = memories.search({ query: 'warm-up' }, controller.signal);
+  const patient = memories.search({ query: 'warm-up' });
+  const listing = () => h.requests('GET /memory-blobs');
+  await vi.waitFor(async () => expect(await listing()).toHaveLength(1), WAIT);
+  controller.abort();
+
+  const error = await rejectionOf(h, cancelled);
+  expect(error.name).toBe('AbortError');
+  expect((await listing())[0]?.status).toBeNull(); // released before the listing came back
+  expect((await patient).memories.map((m) => m.title)).toEqual(['warm']);
+  expect(await listing()).toHaveLength(1);
+});
