@@ -3,8 +3,9 @@
  * matching and field boosts), blended with importance and recency. It also keeps the content
  * fingerprints used to spot identical memories, so dedup costs no round trip.
  */
-import MiniSearch from 'minisearch';
+import MiniSearch, { type SearchResult } from 'minisearch';
 import type { Memory } from './types.js';
+import { jaccard, WordFrequencies, wordSet } from './word-stats.js';
 
 export interface SearchFilters {
   tags?: readonly string[] | undefined;
@@ -12,6 +13,11 @@ export interface SearchFilters {
   source?: string | undefined;
   createdAfter?: string | undefined;
   createdBefore?: string | undefined;
+}
+
+export interface Found {
+  ranked: Ranked[];
+  total: number;
 }
 
 export interface Ranked {
@@ -34,17 +40,22 @@ const BOOST = { title: 3, tags: 2.5, summary: 2, content: 1 };
 const RECENCY_HALF_LIFE_DAYS = 90;
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
+const FUZZY_MIN_CHARS = 4;
+const FUZZINESS = 0.2;
+const SIMILAR_PROBE_WORDS = 8;
 
 export class SearchIndex {
   private readonly memories = new Map<string, Memory>();
   private readonly fingerprintToId = new Map<string, string>();
   private readonly idToFingerprint = new Map<string, string>();
+  /** updated_at as a number, parsed once per write rather than once per hit per search. */
+  private readonly updatedMs = new Map<string, number>();
+  private readonly words = new WordFrequencies();
   private readonly index = new MiniSearch<Doc>({
     fields: ['title', 'summary', 'content', 'tags'],
     searchOptions: {
       boost: BOOST,
       prefix: (term) => term.length >= 3,
-      fuzzy: (term) => (term.length >= 5 ? 0.2 : false),
       maxFuzzy: 2,
       combineWith: 'OR',
     },
@@ -79,7 +90,10 @@ export class SearchIndex {
     };
     if (this.index.has(memory.id)) this.index.replace(doc);
     else this.index.add(doc);
+    if (known) this.words.remove(known.content);
+    this.words.add(memory.content);
     this.memories.set(memory.id, memory);
+    this.updatedMs.set(memory.id, Date.parse(memory.updated_at));
     this.forgetFingerprint(memory.id);
     if (!memory.unreadable) {
       const fingerprint = this.fingerprintOf(memory.content);
@@ -89,13 +103,19 @@ export class SearchIndex {
   }
 
   remove(id: string): void {
-    if (!this.memories.delete(id)) return;
+    const known = this.memories.get(id);
+    if (!known) return;
+    this.memories.delete(id);
+    this.words.remove(known.content);
+    this.updatedMs.delete(id);
     this.index.discard(id);
     this.forgetFingerprint(id);
   }
 
   clear(): void {
     this.memories.clear();
+    this.updatedMs.clear();
+    this.words.clear();
     this.fingerprintToId.clear();
     this.idToFingerprint.clear();
     this.index.removeAll();
@@ -108,41 +128,79 @@ export class SearchIndex {
     if (this.fingerprintToId.get(old) === id) this.fingerprintToId.delete(old);
   }
 
-  /** Every match, best first; an empty query lists matching memories newest first. */
-  search(query: string, filters: SearchFilters, now = Date.now()): Ranked[] {
+  /**
+   * The best `needed` matches, best first, and how many there are in all; an empty query lists
+   * matching memories newest first.
+   */
+  search(query: string, filters: SearchFilters, now = Date.now(), needed = Number.POSITIVE_INFINITY): Found {
     const accept = compileFilters(filters);
     if (query.trim() === '') {
       // Reversed insertion order first, so that a stable sort lists same-millisecond writes newest first.
-      return [...this.memories.values()]
-        .reverse()
-        .filter(accept)
-        .sort((a, b) => (b.updated_at < a.updated_at ? -1 : b.updated_at > a.updated_at ? 1 : 0))
-        .map((memory) => ({ memory, score: null, terms: [] }));
+      const recent = [...this.memories.values()].reverse().filter(accept);
+      recent.sort((a, b) => this.updatedMs.get(b.id)! - this.updatedMs.get(a.id)!);
+      return {
+        ranked: recent.slice(0, needed).map((memory) => ({ memory, score: null, terms: [] })),
+        total: recent.length,
+      };
     }
-    const hits = this.index.search(query, { filter: (hit) => accept(this.memories.get(hit.id)!) });
+    const hits = this.match(query, (hit) => accept(this.memories.get(hit.id)!));
+    return { ranked: this.rank(hits, now, needed), total: hits.length };
+  }
+
+  /**
+   * Blends relevance (BM25, relative to the best hit) with importance and recency. The blend keeps
+   * a hit between 2/3 and all of its relevance, so only hits whose relevance reaches 2/3 of the
+   * `needed`-th hit's can make the top `needed`: the rest are never scored or sorted.
+   */
+  private rank(hits: SearchResult[], now: number, needed: number): Ranked[] {
     const top = hits[0]?.score ?? 1;
+    const floor = needed < hits.length ? (hits[needed - 1]!.score / top) * (2 / 3) - 0.001 : 0;
     // Recency is measured from the start of the hour, so the order, and with it every page a
     // cursor points into, stays the same between calls.
     const hour = Math.floor(now / HOUR_MS) * HOUR_MS;
-    return hits
-      .map((hit) => {
-        const memory = this.memories.get(hit.id)!;
-        const relevance = hit.score / top;
-        const importance = memory.importance ?? 0.5;
-        const ageDays = Math.max(0, hour - Date.parse(memory.updated_at)) / DAY_MS;
-        const recency = 0.5 ** (ageDays / RECENCY_HALF_LIFE_DAYS);
-        const score = (relevance * (1 + 0.3 * importance + 0.2 * recency)) / 1.5;
-        // Rounded before sorting, so float noise (e.g. after the index vacuums) cannot reorder ties.
-        return { memory, score: Math.round(score * 1000) / 1000, terms: hit.terms };
-      })
-      .sort((a, b) => b.score - a.score || (a.memory.id < b.memory.id ? -1 : 1));
+    const ranked: Ranked[] = [];
+    for (const hit of hits) {
+      const relevance = hit.score / top;
+      if (relevance < floor) break;
+      const memory = this.memories.get(hit.id)!;
+      const ageDays = Math.max(0, hour - (this.updatedMs.get(memory.id) ?? hour)) / DAY_MS;
+      const recency = 0.5 ** (ageDays / RECENCY_HALF_LIFE_DAYS);
+      const importance = Math.min(1, Math.max(0, memory.importance ?? 0.5)); // Memoram's scale is not pinned down
+      const score = (relevance * (1 + 0.3 * importance + 0.2 * recency)) / 1.5;
+      // Rounded before sorting, so float noise (e.g. after the index vacuums) cannot reorder ties.
+      ranked.push({ memory, score: Math.round(score * 1000) / 1000, terms: hit.terms });
+    }
+    ranked.sort((a, b) => b.score! - a.score! || (a.memory.id < b.memory.id ? -1 : 1));
+    return ranked.slice(0, needed);
+  }
+
+  /**
+   * Exact and prefix matching first; fuzzy matching (the costly part at 10,000 memories) only for
+   * the query terms that matched nothing, which is where a typo hides.
+   */
+  private match(query: string, filter: (hit: SearchResult) => boolean): SearchResult[] {
+    const exact = this.index.search(query, { filter, fuzzy: false });
+    const terms = tokenize(query).filter((term) => term.length >= FUZZY_MIN_CHARS);
+    const missing = new Set(terms);
+    for (const hit of exact) {
+      if (missing.size === 0) break;
+      for (const term of hit.queryTerms) missing.delete(term);
+    }
+    if (missing.size === 0) return exact;
+    return this.index.search(query, { filter, fuzzy: (term) => (missing.has(term) ? FUZZINESS : false) });
   }
 
   /** Memories whose wording overlaps heavily with `content` (word-set Jaccard ≥ threshold). */
   similarTo(content: string, excludeId?: string, threshold = 0.6): Memory[] {
     const words = wordSet(content);
     if (words.size === 0) return [];
-    const candidates = this.index.search([...words].slice(0, 64).join(' '), { prefix: false, fuzzy: false });
+    const probe = this.words.rarest(words, SIMILAR_PROBE_WORDS);
+    if (probe.length === 0) return [];
+    const candidates = this.index.search(probe.join(' '), {
+      prefix: false,
+      fuzzy: false,
+      fields: ['content'],
+    });
     const similar: Memory[] = [];
     for (const hit of candidates.slice(0, 10)) {
       const memory = this.memories.get(hit.id)!;
@@ -167,6 +225,7 @@ function compileFilters(filters: SearchFilters): (memory: Memory) => boolean {
     if (filters.minImportance !== undefined && (memory.importance ?? 0.5) < filters.minImportance)
       return false;
     if (filters.source !== undefined && memory.source !== filters.source) return false;
+    if (after === undefined && before === undefined) return true;
     const created = Date.parse(memory.created_at);
     if (after !== undefined && !(created >= after)) return false;
     if (before !== undefined && !(created < before)) return false;
@@ -174,13 +233,11 @@ function compileFilters(filters: SearchFilters): (memory: Memory) => boolean {
   };
 }
 
-function wordSet(text: string): Set<string> {
-  return new Set(text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []);
-}
+const defaultTokenize = MiniSearch.getDefault('tokenize') as (text: string) => string[];
 
-function jaccard(a: Set<string>, b: Set<string>): number {
-  let shared = 0;
-  for (const word of a) if (b.has(word)) shared++;
-  const union = a.size + b.size - shared;
-  return union === 0 ? 0 : shared / union;
+/** The query's terms as MiniSearch indexes them (its default tokenizer, lowercased). */
+function tokenize(query: string): string[] {
+  return defaultTokenize(query)
+    .map((term) => term.toLowerCase())
+    .filter(Boolean);
 }

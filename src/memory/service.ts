@@ -132,7 +132,7 @@ export class MemoryService {
     const query = params.query ?? '';
     const key = cursorKey(params);
     const offset = params.cursor ? decodeSearchCursor(params.cursor, key) : 0;
-    const ranked = this.index.search(query, params, this.now());
+    const { ranked, total } = this.index.search(query, params, this.now(), offset + limit);
     const page = ranked.slice(offset, offset + limit);
     return {
       memories: page.map(({ memory, score, terms }) => ({
@@ -142,17 +142,14 @@ export class MemoryService {
           : snippet(memory.content, terms.length > 0 ? terms : queryWords(query)),
         score,
       })),
-      next_cursor: offset + limit < ranked.length ? encodeSearchCursor(offset + limit, key) : null,
+      next_cursor: offset + limit < total ? encodeSearchCursor(offset + limit, key) : null,
     };
   }
 
   /** The most recently updated memories, without content. */
   async recent(limit: number, signal?: AbortSignal): Promise<MemoryMeta[]> {
     await this.refresh(signal);
-    return this.index
-      .search('', {})
-      .slice(0, limit)
-      .map(({ memory }) => withoutContent(memory));
+    return this.index.search('', {}, this.now(), limit).ranked.map(({ memory }) => withoutContent(memory));
   }
 
   /** Every memory with its content, oldest first: for export, never for a model's context. */

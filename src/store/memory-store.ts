@@ -113,6 +113,7 @@ function decodeCursor(cursor: string): [string, string] {
 export class MemoryStore {
   readonly file: string;
   private readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
 
   private constructor(file: string, db: Database.Database) {
     this.file = file;
@@ -140,6 +141,16 @@ export class MemoryStore {
     }
   }
 
+  /** A prepared statement, compiled once per connection: the write path runs several per call. */
+  private sql(text: string): Database.Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
   }
@@ -158,36 +169,38 @@ export class MemoryStore {
   }
 
   private nextRev(): number {
-    const row = this.db.prepare(
+    const row = this.sql(
       `UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'rev' RETURNING value`,
     );
     return Number((row.get() as { value: string }).value);
   }
 
   private selectBlob(userId: string, id: string): BlobRow | undefined {
-    const raw = this.db.prepare(`${SELECT_BLOB} WHERE b.user_id = ? AND b.id = ?`).get(userId, id) as
+    const raw = this.sql(`${SELECT_BLOB} WHERE b.user_id = ? AND b.id = ?`).get(userId, id) as
       | RawBlob
       | undefined;
     return raw && toBlob(raw);
   }
 
   private tagIdFor(userId: string, name: string, now: string): string {
-    const existing = this.db
-      .prepare('SELECT id FROM tags WHERE user_id = ? AND name = ?')
-      .get(userId, name) as { id: string } | undefined;
+    const existing = this.sql('SELECT id FROM tags WHERE user_id = ? AND name = ?').get(userId, name) as
+      | { id: string }
+      | undefined;
     if (existing) return existing.id;
     const id = newId('tag');
-    this.db
-      .prepare('INSERT INTO tags (id, user_id, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?)')
-      .run(id, userId, name, now, now);
+    this.sql('INSERT INTO tags (id, user_id, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run(
+      id,
+      userId,
+      name,
+      now,
+      now,
+    );
     return id;
   }
 
   private setTags(userId: string, blobId: string, names: readonly string[], now: string): void {
-    this.db.prepare('DELETE FROM blob_tags WHERE blob_id = ?').run(blobId);
-    const insert = this.db.prepare(
-      'INSERT OR IGNORE INTO blob_tags (blob_id, tag_id, position) VALUES (?, ?, ?)',
-    );
+    this.sql('DELETE FROM blob_tags WHERE blob_id = ?').run(blobId);
+    const insert = this.sql('INSERT OR IGNORE INTO blob_tags (blob_id, tag_id, position) VALUES (?, ?, ?)');
     [...new Set(names)].forEach((name, position) => {
       insert.run(blobId, this.tagIdFor(userId, name, now), position);
     });
@@ -200,32 +213,31 @@ export class MemoryStore {
   createBlob(userId: string, input: NewBlob, now = new Date()): { blob: BlobRow; existing: boolean } {
     return this.write(() => {
       if (input.fingerprint) {
-        const found = this.db
-          .prepare('SELECT id FROM blobs WHERE user_id = ? AND fingerprint = ?')
-          .get(userId, input.fingerprint) as { id: string } | undefined;
+        const found = this.sql('SELECT id FROM blobs WHERE user_id = ? AND fingerprint = ?').get(
+          userId,
+          input.fingerprint,
+        ) as { id: string } | undefined;
         if (found) return { blob: this.selectBlob(userId, found.id)!, existing: true };
       }
       const id = newId('mem');
       const stamp = now.toISOString();
-      this.db
-        .prepare(
-          `INSERT INTO blobs (id, user_id, content, fingerprint, title, summary, importance, confidence, source,
+      this.sql(
+        `INSERT INTO blobs (id, user_id, content, fingerprint, title, summary, importance, confidence, source,
              created_at, updated_at, rev) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          id,
-          userId,
-          input.content,
-          input.fingerprint ?? null,
-          input.title ?? '',
-          input.summary ?? '',
-          input.importance ?? null,
-          input.confidence ?? null,
-          input.source ?? null,
-          stamp,
-          stamp,
-          this.nextRev(),
-        );
+      ).run(
+        id,
+        userId,
+        input.content,
+        input.fingerprint ?? null,
+        input.title ?? '',
+        input.summary ?? '',
+        input.importance ?? null,
+        input.confidence ?? null,
+        input.source ?? null,
+        stamp,
+        stamp,
+        this.nextRev(),
+      );
       this.setTags(userId, id, input.tags ?? [], stamp);
       return { blob: this.selectBlob(userId, id)!, existing: false };
     });
@@ -267,11 +279,9 @@ export class MemoryStore {
         if (patch[key] !== undefined) columns[key] = patch[key];
       }
       const assignments = Object.keys(columns).map((key) => `${key} = @${key}`);
-      this.db
-        .prepare(
-          `UPDATE blobs SET ${[...assignments, 'updated_at = @updated_at', 'rev = @rev'].join(', ')} WHERE id = @id`,
-        )
-        .run({ ...columns, updated_at: stamp, rev: this.nextRev(), id });
+      this.sql(
+        `UPDATE blobs SET ${[...assignments, 'updated_at = @updated_at', 'rev = @rev'].join(', ')} WHERE id = @id`,
+      ).run({ ...columns, updated_at: stamp, rev: this.nextRev(), id });
       if (patch.tags !== undefined) this.setTags(userId, id, patch.tags, stamp);
       return { status: 'updated', blob: this.selectBlob(userId, id)! };
     });
@@ -279,11 +289,13 @@ export class MemoryStore {
 
   deleteBlob(userId: string, id: string): boolean {
     return this.write(() => {
-      const result = this.db.prepare('DELETE FROM blobs WHERE user_id = ? AND id = ?').run(userId, id);
+      const result = this.sql('DELETE FROM blobs WHERE user_id = ? AND id = ?').run(userId, id);
       if (result.changes === 0) return false;
-      this.db
-        .prepare('INSERT OR REPLACE INTO tombstones (id, user_id, rev) VALUES (?, ?, ?)')
-        .run(id, userId, this.nextRev());
+      this.sql('INSERT OR REPLACE INTO tombstones (id, user_id, rev) VALUES (?, ?, ?)').run(
+        id,
+        userId,
+        this.nextRev(),
+      );
       return true;
     });
   }
@@ -313,11 +325,9 @@ export class MemoryStore {
       params.importance = query.importance;
     }
     return this.guard(() => {
-      const rows = this.db
-        .prepare(
-          `${SELECT_BLOB} WHERE ${where.join(' AND ')} ORDER BY b.created_at DESC, b.id DESC LIMIT @limit`,
-        )
-        .all(params) as RawBlob[];
+      const rows = this.sql(
+        `${SELECT_BLOB} WHERE ${where.join(' AND ')} ORDER BY b.created_at DESC, b.id DESC LIMIT @limit`,
+      ).all(params) as RawBlob[];
       const page = rows.slice(0, query.limit).map(toBlob);
       const last = page.at(-1);
       return {
@@ -333,19 +343,20 @@ export class MemoryStore {
       this.db
         .transaction((): Changes => {
           const rev = Number(
-            (this.db.prepare(`SELECT value FROM meta WHERE key = 'rev'`).get() as { value: string }).value,
+            (this.sql(`SELECT value FROM meta WHERE key = 'rev'`).get() as { value: string }).value,
           );
           if (rev === since) return { blobs: [], deleted: [], rev };
-          const raws = this.db
-            .prepare(`${SELECT_BLOB} WHERE b.user_id = ? AND b.rev > ? ORDER BY b.rev`)
-            .all(userId, since) as RawBlob[];
+          const raws = this.sql(`${SELECT_BLOB} WHERE b.user_id = ? AND b.rev > ? ORDER BY b.rev`).all(
+            userId,
+            since,
+          ) as RawBlob[];
           const deleted =
             since === 0
               ? []
               : (
-                  this.db
-                    .prepare('SELECT id FROM tombstones WHERE user_id = ? AND rev > ?')
-                    .all(userId, since) as { id: string }[]
+                  this.sql('SELECT id FROM tombstones WHERE user_id = ? AND rev > ?').all(userId, since) as {
+                    id: string;
+                  }[]
                 ).map((row) => row.id);
           return { blobs: raws.map(toBlob), deleted, rev };
         })
@@ -355,31 +366,26 @@ export class MemoryStore {
 
   countBlobs(userId: string): number {
     return this.guard(
-      () =>
-        (this.db.prepare('SELECT count(*) AS n FROM blobs WHERE user_id = ?').get(userId) as { n: number }).n,
+      () => (this.sql('SELECT count(*) AS n FROM blobs WHERE user_id = ?').get(userId) as { n: number }).n,
     );
   }
 
   listTags(userId: string): TagWithCount[] {
     return this.guard(() => {
-      const rows = this.db
-        .prepare(
-          `SELECT t.id, t.name, t.description, t.color, t.is_enabled, t.created_at, t.updated_at,
+      const rows = this.sql(
+        `SELECT t.id, t.name, t.description, t.color, t.is_enabled, t.created_at, t.updated_at,
                   (SELECT count(*) FROM blob_tags bt WHERE bt.tag_id = t.id) AS count
            FROM tags t WHERE t.user_id = ? ORDER BY t.name`,
-        )
-        .all(userId) as (Omit<TagWithCount, 'is_enabled'> & { is_enabled: number })[];
+      ).all(userId) as (Omit<TagWithCount, 'is_enabled'> & { is_enabled: number })[];
       return rows.map((row) => ({ ...row, is_enabled: row.is_enabled === 1 }));
     });
   }
 
   getTag(userId: string, id: string): TagRow | undefined {
     return this.guard(() => {
-      const row = this.db
-        .prepare(
-          'SELECT id, name, description, color, is_enabled, created_at, updated_at FROM tags WHERE user_id = ? AND id = ?',
-        )
-        .get(userId, id) as (Omit<TagRow, 'is_enabled'> & { is_enabled: number }) | undefined;
+      const row = this.sql(
+        'SELECT id, name, description, color, is_enabled, created_at, updated_at FROM tags WHERE user_id = ? AND id = ?',
+      ).get(userId, id) as (Omit<TagRow, 'is_enabled'> & { is_enabled: number }) | undefined;
       return row && { ...row, is_enabled: row.is_enabled === 1 };
     });
   }

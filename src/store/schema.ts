@@ -48,6 +48,14 @@ const MIGRATIONS: readonly string[] = [
   CREATE TABLE tombstones (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, rev INTEGER NOT NULL);
   CREATE INDEX tombstones_by_rev ON tombstones (rev);
   `,
+  // Catching up (changesSince) filters on user and revision together: without this index SQLite
+  // walked every blob of the user on each call, a millisecond or two at 10,000 memories.
+  `
+  DROP INDEX blobs_by_rev;
+  CREATE INDEX blobs_by_user_rev ON blobs (user_id, rev);
+  DROP INDEX tombstones_by_rev;
+  CREATE INDEX tombstones_by_user_rev ON tombstones (user_id, rev);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
