@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Benchmarks of the built server (dist/), over real stdio with the real MCP client: search latency at
 // 1,000 and 10,000 memories, cold start, create throughput, resident memory and the size of the
-// tools/list answer. Prints a Markdown table and writes it to bench/results.md. Run: npm run bench
+// tools/list answer; then the remote backend's table (bench/remote.mjs). Prints the Markdown tables and
+// writes them to bench/results.md. Run: npm run bench
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -174,5 +175,7 @@ const table = [
   ...rows.map((row) => `| ${row.join(' | ')} |`),
 ].join('\n');
 const header = `Node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${new Date().toISOString().slice(0, 10)}`;
-process.stdout.write(`${header}\n\n${table}\n`);
-await writeFile(path.join(root, 'bench', 'results.md'), `${header}\n\n${table}\n`);
+const { remoteBench } = await import('./remote.mjs');
+const remote = await remoteBench();
+process.stdout.write(`${header}\n\n${table}\n\n${remote}\n`);
+await writeFile(path.join(root, 'bench', 'results.md'), `${header}\n\n${table}\n\n${remote}\n`);

@@ -36,12 +36,18 @@ export function memoryUri(id: string): string {
   return `memoram://memories/${encodeURIComponent(id)}`;
 }
 
-/** The service when the server is connected; undefined while it waits for authorize. */
+/** The codes with which connection.service() says "not connected right now", not "broken". */
+const NOT_CONNECTED: readonly string[] = ['AUTH_REQUIRED', 'APPROVAL_PENDING', 'ACCESS_REVOKED'];
+
+/**
+ * The service when the server is connected; undefined while it waits for authorize or for the
+ * user's approval, and after access was rejected or revoked.
+ */
 export function currentService(connection: Connection): MemoryService | undefined {
   try {
     return connection.service();
   } catch (error) {
-    if (isMemoramError(error) && error.code === 'AUTH_REQUIRED') return undefined;
+    if (isMemoramError(error) && NOT_CONNECTED.includes(error.code)) return undefined;
     throw error;
   }
 }
