@@ -7,21 +7,12 @@
 import { Writable } from 'node:stream';
 import { onTestFinished } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
+import type { LoggedRequest } from '../../src/emulator/request-log.js';
 import { createLogger } from '../../src/logger.js';
 import { MemoramClient, type MemoramClientOptions } from '../../src/memoram/client.js';
 import type { CreateMemoryBlobRequest } from '../../src/memoram/schemas.js';
 
-export interface LoggedRequest {
-  connection: number;
-  method: string;
-  path: string;
-  route: string | null;
-  query: Record<string, string>;
-  status: number | null;
-  headers: Record<string, string>;
-  body: string | null;
-  at: string;
-}
+export type { LoggedRequest };
 
 export interface Harness {
   emu: RunningEmulator;
