@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, type TempHome, tempHome } from './spawn.js';
@@ -44,6 +44,21 @@ describe('memoram-mcp status, export and import', () => {
     const missing = await runCli(['import', path.join(home.dir, 'nope.json')], home.env);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('Cannot read');
+  });
+
+  it('reports a damaged store clearly instead of crashing, and leaves the file alone', async () => {
+    const store = path.join(home.env.MEMORAM_DATA_DIR!, 'memories.db');
+    await mkdir(home.env.MEMORAM_DATA_DIR!, { recursive: true });
+    const garbage = 'not a database '.repeat(500);
+    await writeFile(store, garbage);
+    for (const command of [['status'], ['serve']]) {
+      const result = await runCli(command, home.env);
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toContain('is damaged or is not a database');
+      expect(result.stderr).not.toContain('    at ');
+    }
+    expect(await readFile(store, 'utf8')).toBe(garbage);
   });
 
   it('prints help and version', async () => {
