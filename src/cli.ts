@@ -4,6 +4,7 @@
  * only place that calls process.exit; a bad configuration is one line on stderr and exit code 1.
  */
 import { createRequire } from 'node:module';
+import { authorizeCommand } from './commands/authorize.js';
 import { runEmulator } from './commands/emulator.js';
 import { logout } from './commands/logout.js';
 import { serve } from './commands/serve.js';
@@ -18,6 +19,9 @@ const HELP = `memoram-mcp — long-term memory for MCP clients, backed by Memora
 
 Usage:
   memoram-mcp [serve]           MCP over stdio (what MCP clients run)
+  memoram-mcp authorize [--no-browser] [--memory-key K]
+                                connect the Memoram account: sign in through the browser (or
+                                use the memory key), then approve access in the Memoram dashboard
   memoram-mcp status [--json]   backend, connection and memory count
   memoram-mcp logout            forget cached Memoram credentials
   memoram-mcp export [--format json|markdown]
@@ -28,10 +32,12 @@ Usage:
 
 Options (each also a MEMORAM_* environment variable):
   --backend local|memoram   --data-dir DIR   --config-dir DIR   --read-only
-  --api-url URL   --client-id ID   --log-level debug|info|warn|error|silent
+  --api-url URL   --client-id ID   --no-browser   --log-level debug|info|warn|error|silent
 
 Secrets (MEMORAM_API_KEY, MEMORAM_CLIENT_SECRET, MEMORAM_MEMORY_KEY) are read from the
-environment only. See the README for every setting.
+environment. The one exception, authorize --memory-key, is for a quick try: prefer
+MEMORAM_MEMORY_KEY, since a key on the command line shows in the process list and in shell
+history. See the README for every setting.
 `;
 
 type Command = (args: readonly string[], env: NodeJS.ProcessEnv) => Promise<number>;
@@ -70,6 +76,20 @@ const COMMANDS: Record<string, Command> = {
       dbFile: flags.db as string | undefined,
       autoApprove: flags['auto-approve'] === true,
     });
+  },
+  authorize: async (args, env) => {
+    const { config, logger, flags } = setup(args, env, { 'memory-key': { type: 'string' } });
+    const memoryKey = (flags['memory-key'] as string | undefined)?.trim();
+    if (memoryKey === '')
+      throw new ConfigError('--memory-key needs the memory key (or set MEMORAM_MEMORY_KEY).');
+    const stop = new AbortController();
+    const interrupt = () => stop.abort();
+    process.once('SIGINT', interrupt);
+    try {
+      return await authorizeCommand(config, logger, { memoryKey, signal: stop.signal });
+    } finally {
+      process.off('SIGINT', interrupt);
+    }
   },
   serve: async (args, env) => {
     const { config, logger } = setup(args, env);

@@ -12,7 +12,8 @@ export type ConnectionState =
   | { state: 'authorized'; user_id: string; key_version: number; message: string }
   | { state: 'awaiting_user_consent'; authorization_url: string; message: string }
   | { state: 'awaiting_approval'; access_request_id: string; message: string }
-  | { state: 'rejected'; access_request_id: string; message: string }
+  /** The user said no: on the consent page (no access request yet) or in the dashboard. */
+  | { state: 'rejected'; access_request_id?: string; message: string }
   | { state: 'revoked'; access_request_id: string; message: string }
   | { state: 'error'; message: string };
 
@@ -22,9 +23,17 @@ export interface AuthorizeInput {
 }
 
 export interface AuthorizeOptions {
+  /** Ends the call's wait (the flow itself goes on in the background). */
   signal?: AbortSignal;
   /** Called while the call waits, for MCP progress notifications. */
   onProgress?: (message: string) => void;
+  /**
+   * Called as soon as a browser sign-in is waiting for the user (on every call while it waits), so
+   * the URL can reach them before the call returns: URL elicitation, a terminal line.
+   */
+  onAuthorizationUrl?: (url: string, details: { browserOpened: boolean }) => void;
+  /** Called on every change of state during the call, for a terminal that prints each step. */
+  onStateChange?: (state: ConnectionState) => void;
 }
 
 export interface Connection {

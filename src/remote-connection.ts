@@ -5,6 +5,8 @@
  * restart, and warms its search index in the background.
  */
 
+import { openBrowser } from './auth/browser.js';
+import type { ConsentSettings } from './auth/consent.js';
 import { CredentialStore, type Credentials, profileId } from './auth/credentials.js';
 import { AuthorizationFlow } from './auth/flow.js';
 import { RemoteBackend } from './backends/remote.js';
@@ -48,7 +50,13 @@ export class RemoteConnection implements Connection {
     if (!config.apiKey) throw new MemoramError('BAD_CONFIG', 'MEMORAM_API_KEY is not set.');
     const client = new MemoramClient({ apiUrl: config.apiUrl, apiKey: config.apiKey, logger });
     const store = new CredentialStore(config.configDir, profileId(config.apiUrl, config.apiKey));
-    const flow = new AuthorizationFlow({ client, store, logger, memoryKey: config.memoryKey });
+    const flow = new AuthorizationFlow({
+      client,
+      store,
+      logger,
+      memoryKey: config.memoryKey,
+      oauth: consentSettings(config),
+    });
     return new RemoteConnection({ client, flow, logger });
   }
 
@@ -118,4 +126,18 @@ export class RemoteConnection implements Connection {
     await this.memory?.close();
     await this.options.client.close();
   }
+}
+
+/** The browser sign-in, configured only with an OAuth client id (from the Memoram developer portal). */
+function consentSettings(config: Readonly<Config>): ConsentSettings | undefined {
+  if (!config.clientId) return undefined;
+  return {
+    authorizeUrl: config.oauthAuthorizeUrl,
+    tokenUrl: config.oauthTokenUrl,
+    clientId: config.clientId,
+    clientSecret: config.clientSecret,
+    scope: config.oauthScope || undefined,
+    redirectPort: config.redirectPort,
+    openBrowser: config.noBrowser ? undefined : openBrowser,
+  };
 }

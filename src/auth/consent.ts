@@ -1,12 +1,12 @@
 /**
  * One OAuth consent attempt: PKCE and state, the loopback listener, the authorization URL (opened
  * in the browser unless disabled), then the code exchange. It settles with the OAuth tokens and
- * the user's memory key, or with a MemoramError that says what went wrong and what to do next.
+ * the user's memory key, with `declined` when the user said no on the consent page, or with a
+ * MemoramError that says what went wrong and what to do next.
  */
 import { MemoramError } from '../errors.js';
-import type { Logger } from '../logger.js';
 import type { OpenBrowser } from './browser.js';
-import { type CallbackResult, startLoopback } from './loopback.js';
+import { type CallbackResult, type Loopback, startLoopback } from './loopback.js';
 import {
   authorizationUrl,
   createPkce,
@@ -16,24 +16,30 @@ import {
   type OAuthTokens,
 } from './oauth.js';
 
-export interface ConsentOptions {
-  oauth: OAuthSettings;
+export interface ConsentSettings extends OAuthSettings {
+  /** 0 for an ephemeral port (the default), or MEMORAM_REDIRECT_PORT. */
   redirectPort: number;
+  /** Undefined when the browser must not be opened (MEMORAM_NO_BROWSER). */
   openBrowser: OpenBrowser | undefined;
-  logger: Logger;
+  /** How long the listener waits for the callback. Default 10 minutes. */
   lifetimeMs?: number;
 }
+
+export type ConsentOutcome =
+  | { outcome: 'consented'; tokens: OAuthTokens & { memory_key: string } }
+  | { outcome: 'declined' };
 
 export interface ConsentAttempt {
   authorizationUrl: string;
   /** Whether a browser was opened for the user. */
   browserOpened: boolean;
-  result: Promise<OAuthTokens & { memory_key: string }>;
+  result: Promise<ConsentOutcome>;
   cancel(): Promise<void>;
 }
 
-const FAILURES: Record<Exclude<CallbackResult, { outcome: 'code' }>['outcome'] | string, string> = {
-  denied: 'The user declined access on the Memoram consent page.',
+type Failure = Exclude<CallbackResult, { outcome: 'code' } | { outcome: 'denied' }>['reason'];
+
+const FAILURES: Record<Failure, string> = {
   state_mismatch:
     'The sign-in callback did not match this attempt (wrong or missing state), so it was refused.',
   missing_code: 'The sign-in callback carried no authorization code.',
@@ -42,32 +48,47 @@ const FAILURES: Record<Exclude<CallbackResult, { outcome: 'code' }>['outcome'] |
   closed: 'The sign-in attempt was cancelled.',
 };
 
-function failure(result: Exclude<CallbackResult, { outcome: 'code' }>): MemoramError {
-  const key = result.outcome === 'denied' ? 'denied' : result.reason;
-  return new MemoramError('ACCESS_DENIED', FAILURES[key] ?? 'The sign-in failed.', {
+function failure(reason: Failure): MemoramError {
+  return new MemoramError('AUTH_REQUIRED', FAILURES[reason], {
     hint: 'Call authorize again to start a new sign-in.',
   });
 }
 
-export async function startConsent(options: ConsentOptions): Promise<ConsentAttempt> {
+async function listen(settings: ConsentSettings, state: string): Promise<Loopback> {
+  try {
+    return await startLoopback({
+      state,
+      port: settings.redirectPort,
+      ...(settings.lifetimeMs ? { lifetimeMs: settings.lifetimeMs } : {}),
+    });
+  } catch (cause) {
+    throw new MemoramError(
+      'BAD_CONFIG',
+      `Could not listen on 127.0.0.1 port ${settings.redirectPort} for the sign-in callback.`,
+      {
+        hint: 'Free that port or change MEMORAM_REDIRECT_PORT (0 picks a free one), then call authorize again.',
+        cause,
+      },
+    );
+  }
+}
+
+export async function startConsent(settings: ConsentSettings): Promise<ConsentAttempt> {
   const state = createState();
   const pkce = createPkce();
-  const loopback = await startLoopback({
-    state,
-    port: options.redirectPort,
-    ...(options.lifetimeMs ? { lifetimeMs: options.lifetimeMs } : {}),
-  });
-  const url = authorizationUrl(options.oauth, loopback.redirectUri, state, pkce);
-  const browserOpened = options.openBrowser ? await options.openBrowser(url) : false;
-  const result = loopback.result.then(async (callback) => {
-    if (callback.outcome !== 'code') throw failure(callback);
-    const tokens = await exchangeCode(options.oauth, callback.code, loopback.redirectUri, pkce.verifier);
+  const loopback = await listen(settings, state);
+  const url = authorizationUrl(settings, loopback.redirectUri, state, pkce);
+  const browserOpened = settings.openBrowser ? await settings.openBrowser(url) : false;
+  const result = loopback.result.then(async (callback): Promise<ConsentOutcome> => {
+    if (callback.outcome === 'denied') return { outcome: 'declined' };
+    if (callback.outcome !== 'code') throw failure(callback.reason);
+    const tokens = await exchangeCode(settings, callback.code, loopback.redirectUri, pkce.verifier);
     if (!tokens.memory_key) {
       throw new MemoramError('UPSTREAM_UNAVAILABLE', 'Memoram’s sign-in answer carried no memory key.', {
         hint: 'Ask the user for their memory key (Memoram dashboard) and call authorize with memory_key.',
       });
     }
-    return { ...tokens, memory_key: tokens.memory_key };
+    return { outcome: 'consented', tokens: { ...tokens, memory_key: tokens.memory_key } };
   });
   result.catch(() => {}); // settled by whoever awaits it; never an unhandled rejection
   return { authorizationUrl: url, browserOpened, result, cancel: () => loopback.close() };

@@ -1,9 +1,11 @@
 /**
- * The authorization flow behind both the `authorize` tool and `memoram-mcp authorize`. It never
- * holds a caller for long: each authorize() call advances the flow as far as it can within a short
- * window, reports progress while it waits, and returns the current state; polling goes on in the
- * background and the next call picks it up. The pending access request is cached, so a restart
- * resumes it.
+ * The authorization flow behind both the `authorize` tool and `memoram-mcp authorize`: cached
+ * credentials, else an access request with the memory key (given, configured, or obtained through
+ * the browser sign-in of oauth-step.ts), polled until the user decides in the Memoram dashboard.
+ * It never holds a caller for long: each authorize() call advances the flow as far as it can within
+ * a short window, reports progress while it waits, and returns the current state; the sign-in and
+ * polling go on in the background and the next call picks them up. The pending access request is
+ * cached, so a restart resumes it; a sign-in in progress lives only as long as this process.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { toDomainError } from '../backends/remote-errors.js';
@@ -13,7 +15,21 @@ import type { Logger } from '../logger.js';
 import type { MemoramClient } from '../memoram/client.js';
 import { NotFoundError } from '../memoram/errors.js';
 import { DEFAULT_REASON, type PollOutcome, waitForDecision } from './access-request.js';
+import type { ConsentSettings } from './consent.js';
 import type { CredentialStore, Credentials, Profile } from './credentials.js';
+import type { OAuthTokens } from './oauth.js';
+import { ConsentStep } from './oauth-step.js';
+import {
+  consentState,
+  declinedState,
+  endedState,
+  goneState,
+  needsMemoryKey,
+  pollFailedState,
+  signInFailedState,
+  stateOf,
+} from './states.js';
+import { waitWhileUserActs } from './wait.js';
 
 export interface FlowOptions {
   client: MemoramClient;
@@ -21,7 +37,9 @@ export interface FlowOptions {
   logger: Logger;
   /** MEMORAM_MEMORY_KEY, used when a call gives none. */
   memoryKey?: string | undefined;
-  /** How long one authorize() call waits for a decision before it returns. Default 4 s. */
+  /** The browser sign-in, when MEMORAM_CLIENT_ID is configured; without it a memory key is needed. */
+  oauth?: ConsentSettings | undefined;
+  /** How long one authorize() call waits for the user before it returns. Default 4 s. */
   waitMs?: number;
   /** How often a waiting call reports progress. Default 1 s. */
   progressEveryMs?: number;
@@ -31,35 +49,23 @@ export interface FlowOptions {
 
 const sleepFor = (ms: number, signal: AbortSignal) => delay(ms, undefined, { signal });
 
-export function stateOf(profile: Profile): ConnectionState {
-  if (profile.credentials) {
-    const { user_id, key_version } = profile.credentials;
-    return { state: 'authorized', user_id, key_version, message: 'Connected to Memoram.' };
-  }
-  if (profile.pending) {
-    return {
-      state: 'awaiting_approval',
-      access_request_id: profile.pending.access_request_id,
-      message:
-        'An access request is waiting for approval. Ask the user to approve it in their Memoram dashboard, then call authorize again.',
-    };
-  }
-  return {
-    state: 'not_connected',
-    message:
-      'Not connected to Memoram. Call authorize with the user’s memory key (from their Memoram dashboard).',
-  };
-}
-
 export class AuthorizationFlow {
   private state: ConnectionState;
   private polling: Promise<void> | undefined;
   private readonly stop = new AbortController();
   private readonly changed = new Set<() => void>();
   private readonly authorized = new Set<(credentials: Credentials) => void>();
+  private readonly consent: ConsentStep | undefined;
 
   constructor(private readonly options: FlowOptions) {
     this.state = stateOf(options.store.load());
+    this.consent = options.oauth
+      ? new ConsentStep(options.oauth, {
+          consented: (tokens, reason) => this.consented(tokens, reason),
+          declined: () => this.setState(declinedState()),
+          failed: (error) => this.signInFailed(error),
+        })
+      : undefined;
   }
 
   current(): ConnectionState {
@@ -81,6 +87,16 @@ export class AuthorizationFlow {
   }
 
   async authorize(input: AuthorizeInput, options: AuthorizeOptions = {}): Promise<ConnectionState> {
+    const { onStateChange } = options;
+    const unsubscribe = onStateChange ? this.onChange(() => onStateChange(this.state)) : undefined;
+    try {
+      return await this.advance(input, options);
+    } finally {
+      unsubscribe?.();
+    }
+  }
+
+  private async advance(input: AuthorizeInput, options: AuthorizeOptions): Promise<ConnectionState> {
     const memoryKey = input.memory_key ?? this.options.memoryKey;
     const profile = this.options.store.load();
     const sameKey = (key: string) => memoryKey === undefined || memoryKey === key;
@@ -97,21 +113,53 @@ export class AuthorizationFlow {
         this.setProfile(profile);
         this.startPolling(profile.pending.access_request_id);
       }
-    } else {
-      if (memoryKey === undefined) return this.needsMemoryKey();
+    } else if (memoryKey !== undefined) {
+      // A key given now supersedes a browser sign-in still waiting for the user.
+      await this.consent?.cancel();
       await this.requestAccess(memoryKey, input.reason, options.signal);
+    } else if (this.consent) {
+      if (!(await this.signIn(this.consent, input.reason, options))) return this.state;
+    } else {
+      return needsMemoryKey();
     }
-    await this.waitForChange(options);
+    await waitWhileUserActs(this, options, this.options);
     return this.state;
   }
 
-  private needsMemoryKey(): ConnectionState {
-    return {
-      state: 'error',
-      message:
-        'Connecting needs the user’s Memoram memory key. Ask the user for it (Memoram dashboard → memory key), ' +
-        'then call authorize with memory_key, or set MEMORAM_MEMORY_KEY in this server’s configuration.',
+  /** Starts the browser sign-in, or shows the one waiting for the user; false when it could not start. */
+  private async signIn(consent: ConsentStep, reason: string | undefined, options: AuthorizeOptions) {
+    let begun: Awaited<ReturnType<ConsentStep['begin']>>;
+    try {
+      begun = await consent.begin(reason);
+    } catch (error) {
+      this.signInFailed(error);
+      return false;
+    }
+    // Once the callback is back, the URL is spent: the state moves on by itself.
+    if (!begun.waiting) return true;
+    const { attempt } = begun;
+    const shown = this.state.state === 'awaiting_user_consent' ? this.state.authorization_url : undefined;
+    if (shown !== attempt.authorizationUrl) this.setState(consentState(attempt));
+    options.onAuthorizationUrl?.(attempt.authorizationUrl, { browserOpened: attempt.browserOpened });
+    return true;
+  }
+
+  /** The user allowed access: keep the OAuth tokens, and ask for access with their memory key. */
+  private async consented(tokens: OAuthTokens & { memory_key: string }, reason: string | undefined) {
+    const { access_token, refresh_token, expires_at } = tokens;
+    const oauth = {
+      access_token,
+      ...(refresh_token ? { refresh_token } : {}),
+      ...(expires_at ? { expires_at } : {}),
     };
+    this.options.store.update((profile) => ({ ...profile, oauth }));
+    await this.requestAccess(tokens.memory_key, reason, this.stop.signal);
+  }
+
+  private signInFailed(error: unknown): void {
+    if (this.stop.signal.aborted) return;
+    this.options.logger.warn('the Memoram sign-in failed', { error });
+    this.setState(signInFailedState(error));
   }
 
   private async requestAccess(
@@ -151,7 +199,7 @@ export class AuthorizationFlow {
       .catch((error) => {
         if (this.stop.signal.aborted) return;
         this.options.logger.warn('waiting for access approval failed', { error });
-        this.setState({ state: 'error', message: describeFailure(error) });
+        this.setState(pollFailedState(error));
       })
       .finally(() => {
         // A poll superseded by a newer request must not clear the newer one's handle.
@@ -175,14 +223,7 @@ export class AuthorizationFlow {
       return;
     }
     this.options.store.update(({ pending: _done, ...rest }) => rest);
-    if (outcome.status === 'gone') {
-      this.setState({
-        state: 'error',
-        message: 'Memoram no longer knows the access request. Call authorize again.',
-      });
-    } else {
-      this.setState(endedState(outcome.status, requestId));
-    }
+    this.setState(outcome.status === 'gone' ? goneState() : endedState(outcome.status, requestId));
   }
 
   /** Starts using stored credentials: the state says authorized, and the connection switches. */
@@ -234,49 +275,10 @@ export class AuthorizationFlow {
     for (const listener of this.changed) listener();
   }
 
-  /** Waits up to waitMs for the state to change, reporting progress meanwhile. */
-  private async waitForChange(options: AuthorizeOptions): Promise<void> {
-    if (this.state.state !== 'awaiting_approval') return;
-    const waitMs = this.options.waitMs ?? 4_000;
-    const every = this.options.progressEveryMs ?? 1_000;
-    const started = Date.now();
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        clearInterval(ticker);
-        clearTimeout(timer);
-        unsubscribe();
-        options.signal?.removeEventListener('abort', done);
-        resolve();
-      };
-      const unsubscribe = this.onChange(done);
-      const timer = setTimeout(done, waitMs);
-      const ticker = setInterval(() => {
-        const seconds = Math.round((Date.now() - started) / 1000);
-        options.onProgress?.(
-          `Waiting for the user to approve access in the Memoram dashboard (${seconds} s)…`,
-        );
-      }, every);
-      options.signal?.addEventListener('abort', done);
-    });
-  }
-
+  /** Stops polling and any sign-in (closing its listener); a pending access request stays cached. */
   async close(): Promise<void> {
     this.stop.abort();
+    await this.consent?.cancel();
     await this.polling;
   }
-}
-
-function endedState(status: 'rejected' | 'revoked', requestId: string): ConnectionState {
-  const what = status === 'rejected' ? 'rejected the access request' : 'revoked this server’s access';
-  return {
-    state: status,
-    access_request_id: requestId,
-    message: `The user ${what} in the Memoram dashboard. If they want to connect after all, call authorize again to send a new request.`,
-  };
-}
-
-function describeFailure(error: unknown): string {
-  const mapped = toDomainError(error, 'access request');
-  if (mapped instanceof MemoramError) return `${mapped.userText} Call authorize again to retry.`;
-  return 'Checking the access request with Memoram failed. Call authorize again to retry.';
 }

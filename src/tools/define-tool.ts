@@ -13,6 +13,8 @@
 import {
   type CallToolResult,
   CLIENT_INFO_META_KEY,
+  type InputRequiredResult,
+  isInputRequiredResult,
   type McpServer,
   type ResourceLink,
   type ServerContext,
@@ -42,6 +44,8 @@ export interface ToolCall {
   clientName(): string | undefined;
   /** Sends an MCP progress notification, when the client asked for them. */
   progress(message: string): void;
+  /** The protocol itself, for the one tool that talks it (authorize shows its URL by elicitation). */
+  readonly mcp: { readonly server: McpServer; readonly ctx: ServerContext };
 }
 
 interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject> {
@@ -57,7 +61,8 @@ interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject> {
   secretArgs?: readonly (keyof z.output<I> & string)[];
   /** Extra content blocks after the JSON text, e.g. one resource link per search hit. */
   links?: (result: z.output<O>) => ResourceLink[];
-  run(args: z.output<I>, call: ToolCall): Promise<z.input<O>>;
+  /** The result, or (2026-07-28) an input_required result asking the client for input first. */
+  run(args: z.output<I>, call: ToolCall): Promise<z.input<O> | InputRequiredResult>;
 }
 
 export interface Tool {
@@ -81,10 +86,14 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: T
         annotations: spec.annotations,
       };
       // The SDK has validated args against spec.input before this runs.
-      const handler = async (args: unknown, ctx: ServerContext): Promise<CallToolResult> => {
+      const handler = async (
+        args: unknown,
+        ctx: ServerContext,
+      ): Promise<CallToolResult | InputRequiredResult> => {
         const secrets = secretValues(args, spec.secretArgs);
         try {
           const output = await spec.run(args as z.output<I>, toolCall(server, deps, ctx));
+          if (isInputRequiredResult(output)) return output;
           // Parsing strips any field the schema does not declare, so nothing undeclared reaches the model.
           const result = scrub(spec.output.parse(output), secrets);
           return {
@@ -151,6 +160,7 @@ function toolCall(server: McpServer, deps: ServerDeps, ctx: ServerContext): Tool
     service: () => deps.connection.service(),
     clientName: () => clientName(server, ctx),
     progress: progressReporter(ctx),
+    mcp: { server, ctx },
   };
 }
 

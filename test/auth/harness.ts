@@ -5,18 +5,20 @@
  *
  * It also guards the one rule every test here shares: when the test ends, nothing logged and
  * nothing a caller got (errors and states the test passed to `seen`) contains the API key, a JWT
- * the client sent, a memory key, an encryption key or memory plaintext; and no request carried an
- * encryption key or memory plaintext (`sealed`).
+ * the client sent, a memory key, an encryption key, memory plaintext, or anything of the OAuth
+ * sign-in (an authorization code, a PKCE verifier, a client secret, an access or refresh token);
+ * and no request carried an encryption key or memory plaintext (`sealed`).
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { expect, onTestFinished } from 'vitest';
+import type { ConsentSettings } from '../../src/auth/consent.js';
 import { CredentialStore, profileId } from '../../src/auth/credentials.js';
 import { AuthorizationFlow, type FlowOptions } from '../../src/auth/flow.js';
 import type { ConnectionState } from '../../src/connection.js';
-import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
+import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { MemoramClient, type MemoramClientOptions } from '../../src/memoram/client.js';
 
@@ -43,6 +45,8 @@ export interface Harness {
   store: CredentialStore;
   /** A flow on the harness's client and store (polling every 5 ms), closed when the test ends. */
   flow(options?: Partial<FlowOptions>): AuthorizationFlow;
+  /** Browser sign-in settings for the emulator's own OAuth client; no browser is opened. */
+  oauth(overrides?: Partial<ConsentSettings>): ConsentSettings;
   // biome-ignore lint/suspicious/noExplicitAny: control replies are asserted field by field
   control(route: string, body?: unknown, method?: string): Promise<any>;
   /** The emulator's request log, optionally only one route (`POST /access-requests`). */
@@ -59,8 +63,11 @@ export interface Harness {
   seen(value: unknown): void;
 }
 
-export async function harness(client: Partial<MemoramClientOptions> = {}): Promise<Harness> {
-  const emu = await startEmulator({ port: 0 });
+export async function harness(
+  client: Partial<MemoramClientOptions> = {},
+  emulator: EmulatorOptions = {},
+): Promise<Harness> {
+  const emu = await startEmulator({ port: 0, ...emulator });
   const configDir = await fs.mkdtemp(path.join(os.tmpdir(), 'memoram-auth-'));
   let output = '';
   const stream = new Writable({
@@ -101,12 +108,13 @@ export async function harness(client: Partial<MemoramClientOptions> = {}): Promi
     if (!response.ok) throw new Error(`control ${method} ${route}: ${response.status} ${text}`);
     return text ? JSON.parse(text) : null;
   };
-  /** Reads the log, keeping every JWT the client sent for the secret scan. */
+  /** Reads the log, keeping every JWT the client sent and every OAuth secret for the secret scan. */
   const requests = async (route?: string): Promise<LoggedRequest[]> => {
     const { requests: all } = (await control('requests', undefined, 'GET')) as { requests: LoggedRequest[] };
     for (const request of all) {
       const token = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1];
       if (token) tokens.add(token);
+      for (const secret of oauthSecretsIn(request)) tokens.add(secret);
     }
     return route === undefined ? all : all.filter((request) => request.route === route);
   };
@@ -132,6 +140,14 @@ export async function harness(client: Partial<MemoramClientOptions> = {}): Promi
       flows.push(flow);
       return flow;
     },
+    oauth: (overrides = {}) => ({
+      authorizeUrl: emu.authorizeUrl,
+      tokenUrl: emu.tokenUrl,
+      clientId: emu.clientId,
+      redirectPort: 0,
+      openBrowser: undefined,
+      ...overrides,
+    }),
     control,
     requests,
     clearRequests: async () => {
@@ -147,6 +163,7 @@ export async function harness(client: Partial<MemoramClientOptions> = {}): Promi
     try {
       await Promise.all(flows.map((flow) => flow.close()));
       wire.push(JSON.stringify(await requests()));
+      for (const token of storedOAuthTokens(h.store)) tokens.add(token);
       const shown = [output, ...seen.map(visibleText)].join('\n');
       for (const secret of [...h.secrets, ...h.sealed, ...tokens]) {
         expect(shown.includes(secret), `a secret (${secret.slice(0, 6)}…) was logged or shown`).toBe(false);
@@ -164,6 +181,28 @@ export async function harness(client: Partial<MemoramClientOptions> = {}): Promi
     }
   });
   return h;
+}
+
+/** The code, verifier, refresh token and client secret a token request carried (form or JSON). */
+function oauthSecretsIn(request: LoggedRequest): string[] {
+  if (request.route !== 'POST /oauth/token' || !request.body) return [];
+  let fields: Record<string, unknown>;
+  try {
+    fields = request.body.trimStart().startsWith('{')
+      ? JSON.parse(request.body)
+      : Object.fromEntries(new URLSearchParams(request.body));
+  } catch {
+    return [];
+  }
+  return ['code', 'code_verifier', 'refresh_token', 'client_secret']
+    .map((name) => fields[name])
+    .filter((value): value is string => typeof value === 'string' && value.length >= 8);
+}
+
+/** The OAuth tokens the flow cached, which must stay in the credentials file. */
+function storedOAuthTokens(store: CredentialStore): string[] {
+  const oauth = store.load().oauth;
+  return oauth ? [oauth.access_token, oauth.refresh_token].filter((t): t is string => !!t) : [];
 }
 
 /** Everything of a value a person or a model could get to see: for errors, the cause chain too. */

@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
+import { Client, type ClientCapabilities, InMemoryTransport } from '@modelcontextprotocol/client';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { openLocalBackend } from '../../src/backends/local.js';
 import {
@@ -28,6 +28,10 @@ export interface PairOptions {
   readOnly?: boolean;
   clientName?: string;
   era?: Era;
+  /** What the client declares (e.g. URL elicitation); handlers for it go in `setup`. */
+  capabilities?: ClientCapabilities;
+  /** Runs before the client connects, e.g. to set its elicitation handler. */
+  setup?: (client: Client) => void;
 }
 
 export interface Pair {
@@ -64,8 +68,12 @@ export async function connectPair(connection: Connection, options: PairOptions =
   }
   const client = new Client(
     { name: options.clientName ?? 'test-client', version: '1.0.0' },
-    options.era === 'modern' ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {},
+    {
+      ...(options.era === 'modern' ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {}),
+      ...(options.capabilities ? { capabilities: options.capabilities } : {}),
+    },
   );
+  options.setup?.(client);
   await client.connect(clientSide);
   return {
     client,

@@ -1,0 +1,121 @@
+/**
+ * The whole sign-in as a user lives it, in a real browser (Debian's chromium driven by
+ * playwright-core): an MCP client calls authorize without a memory key, the user opens the URL it
+ * returns, clicks Allow on Memoram's consent page, then Approve on the dashboard; the next
+ * authorize reports authorized and the memory tools work on Memoram. The server's own browser
+ * opener is off (no-browser), so the test's Chromium is the only one. Screenshots of each page go
+ * to test-output/screenshots/flow-*.png.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { callTool, structured } from '../helpers/mcp-pair.js';
+import { harness } from './harness.js';
+import { memoryToolsWork, remotePair } from './remote-pair.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOTS = path.resolve('test-output', 'screenshots');
+// As in test/emulator/pages.browser.test.ts: without these, Chromium reaches out to Google
+// services, and a closed network refuses the connections noisily.
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+let context: BrowserContext;
+let profile: string;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `The browser tests need Debian's chromium at ${CHROMIUM}: run ` +
+        '`apt-get update && apt-get install -y chromium` (CI installs it).',
+    );
+  }
+  await mkdir(SCREENSHOTS, { recursive: true });
+  profile = await mkdtemp(path.join(os.tmpdir(), 'memoram-chromium-'));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+    viewport: { width: 1024, height: 720 },
+  });
+});
+
+afterAll(async () => {
+  await context?.close();
+  if (profile) await rm(profile, { recursive: true, force: true });
+});
+
+const shoot = (page: Page, name: string) =>
+  page.screenshot({ path: path.join(SCREENSHOTS, `flow-${name}.png`), fullPage: true });
+
+/** Fails the test on anything a page should never do: run script, open dialogs, break its CSP. */
+function watch(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('dialog', (dialog) => problems.push(`dialog: ${dialog.message()}`));
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+  });
+  return problems;
+}
+
+it('connects an MCP client through the consent page and the dashboard, in Chromium', async () => {
+  const h = await harness();
+  const pair = await remotePair(h);
+  const first = await callTool(pair.client, 'authorize', { reason: 'Remember your projects between chats' });
+  h.seen(first);
+  const started = structured<{ state: string; authorization_url: string }>(first);
+  expect(started.state).toBe('awaiting_user_consent');
+
+  const page = await context.newPage();
+  const problems = watch(page);
+  await page.goto(started.authorization_url);
+  expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(
+    'Allow memoram-mcp (emulator) to use your memories?',
+  );
+  await shoot(page, 'consent');
+  await page.getByRole('button', { name: 'Allow' }).click();
+  const redirectUri = new URL(started.authorization_url).searchParams.get('redirect_uri')!;
+  await page.waitForURL((url) => url.toString().startsWith(redirectUri));
+  expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Signed in to Memoram');
+  await shoot(page, 'signed-in');
+
+  let pending = structured<{ state: string; access_request_id?: string }>(
+    await callTool(pair.client, 'authorize'),
+  );
+  for (let call = 0; pending.state === 'awaiting_user_consent' && call < 20; call++) {
+    pending = structured(await callTool(pair.client, 'authorize'));
+  }
+  h.seen(pending);
+  expect(pending.state).toBe('awaiting_approval');
+
+  await page.goto(h.emu.dashboardUrl);
+  const card = page.locator(`#request-${pending.access_request_id}`);
+  expect(await card.locator('.badge').textContent()).toBe('pending');
+  expect(await card.getByText('Remember your projects between chats').isVisible()).toBe(true);
+  await shoot(page, 'dashboard');
+  await card.getByRole('button', { name: 'Approve memoram-mcp (emulator)' }).click();
+  await card.locator('.badge', { hasText: 'approved' }).waitFor();
+  await shoot(page, 'dashboard-approved');
+  expect(problems).toEqual([]);
+  await page.close();
+
+  let state = structured<{ state: string; user_id?: string }>(await callTool(pair.client, 'authorize'));
+  for (let call = 0; state.state === 'awaiting_approval' && call < 20; call++) {
+    state = structured(await callTool(pair.client, 'authorize'));
+  }
+  h.seen(state);
+  expect(state).toMatchObject({ state: 'authorized', user_id: h.emu.demoUser.user_id });
+  await memoryToolsWork(h, pair.client);
+});
