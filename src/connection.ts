@@ -32,6 +32,8 @@ export interface AuthorizeOptions {
    * the URL can reach them before the call returns: URL elicitation, a terminal line.
    */
   onAuthorizationUrl?: (url: string, details: { browserOpened: boolean }) => void;
+  /** The caller shows the sign-in URL to the user itself (URL elicitation): open no browser too. */
+  urlShownByCaller?: boolean;
   /** Called on every change of state during the call, for a terminal that prints each step. */
   onStateChange?: (state: ConnectionState) => void;
 }

@@ -130,7 +130,7 @@ export class AuthorizationFlow {
   private async signIn(consent: ConsentStep, reason: string | undefined, options: AuthorizeOptions) {
     let begun: Awaited<ReturnType<ConsentStep['begin']>>;
     try {
-      begun = await consent.begin(reason);
+      begun = await consent.begin(reason, { openBrowser: !options.urlShownByCaller });
     } catch (error) {
       this.signInFailed(error);
       return false;

@@ -35,14 +35,18 @@ export class ConsentStep {
    * The current attempt, or a new one (the reason is kept for the access request that follows).
    * `waiting` is false once the callback has come back. Throws when the listener cannot start.
    */
-  async begin(reason: string | undefined): Promise<{ attempt: ConsentAttempt; waiting: boolean }> {
-    const entry = this.entry ?? this.start(reason);
+  async begin(
+    reason: string | undefined,
+    options: { openBrowser: boolean } = { openBrowser: true },
+  ): Promise<{ attempt: ConsentAttempt; waiting: boolean }> {
+    const entry = this.entry ?? this.start(reason, options.openBrowser);
     const attempt = await entry.attempt;
     return { attempt, waiting: !entry.settled };
   }
 
-  private start(reason: string | undefined): Entry {
-    const entry: Entry = { attempt: startConsent(this.settings), reason, settled: false, cancelled: false };
+  private start(reason: string | undefined, openBrowser: boolean): Entry {
+    const settings = openBrowser ? this.settings : { ...this.settings, openBrowser: undefined };
+    const entry: Entry = { attempt: startConsent(settings), reason, settled: false, cancelled: false };
     this.entry = entry;
     entry.attempt
       .then(

@@ -121,6 +121,7 @@ async function withPushedUrl(input: AuthorizeInput, call: ToolCall): Promise<Aut
   let pushed = false;
   let answer: 'accept' | 'decline' | 'cancel' | 'failed' | undefined;
   const state = await advance(input, call, {
+    urlShownByCaller: true,
     onAuthorizationUrl: (url) => {
       if (pushed) return;
       pushed = true;
@@ -163,6 +164,7 @@ async function withInputRequired(
   const shown = new AbortController();
   let url: string | undefined;
   const state = await advance(input, call, {
+    urlShownByCaller: true,
     signal: AbortSignal.any([call.signal, shown.signal]),
     onAuthorizationUrl: (found) => {
       url = found;

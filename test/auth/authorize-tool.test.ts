@@ -88,6 +88,37 @@ it.each<Era>(['legacy', 'modern'])(
 );
 
 it.each<Era>(['legacy', 'modern'])(
+  'opens no browser of its own when the client shows the sign-in page (%s era)',
+  async (era) => {
+    const h = await harness();
+    const opened: string[] = [];
+    const openBrowser = async (url: string) => {
+      opened.push(url);
+      return true;
+    };
+    const { shown, options } = urlElicitation();
+    const withElicitation = await remotePair(h, { ...options, era }, { openBrowser });
+    h.seen(await callTool(withElicitation.client, 'authorize'));
+    await vi.waitFor(() => expect(shown).toHaveLength(1));
+    expect(opened).toEqual([]);
+  },
+);
+
+it('opens the browser for a client that cannot show the sign-in page', async () => {
+  const h = await harness();
+  const opened: string[] = [];
+  const openBrowser = async (url: string) => {
+    opened.push(url);
+    return true;
+  };
+  const pair = await remotePair(h, { capabilities: { elicitation: { form: {} } } }, { openBrowser });
+  const result = await callTool(pair.client, 'authorize');
+  h.seen(result);
+  expect(opened).toHaveLength(1);
+  expect(structured<{ authorization_url: string }>(result).authorization_url).toBe(opened[0]);
+});
+
+it.each<Era>(['legacy', 'modern'])(
   'says so when the user dismisses the sign-in page, without the URL (%s era)',
   async (era) => {
     const h = await harness();

@@ -9,8 +9,12 @@ import { callTool, connectPair, type PairOptions, structured, text } from '../he
 import type { Harness } from './harness.js';
 
 /** A client↔server pair over a RemoteConnection whose flow signs in through the emulator. */
-export async function remotePair(h: Harness, options: PairOptions = {}) {
-  const flow = h.flow({ oauth: h.oauth(), waitMs: 200, progressEveryMs: 50 });
+export async function remotePair(
+  h: Harness,
+  options: PairOptions = {},
+  oauth: Parameters<Harness['oauth']>[0] = {},
+) {
+  const flow = h.flow({ oauth: h.oauth(oauth), waitMs: 200, progressEveryMs: 50 });
   const connection = new RemoteConnection({ client: h.newClient(), flow, logger: h.logger });
   const pair = await connectPair(connection, options);
   onTestFinished(async () => {
