@@ -1,7 +1,9 @@
 /**
  * Configuration: flags > MEMORAM_* environment > defaults, parsed once here with zod into a frozen
  * Config. A bad value is a ConfigError naming both the flag and the variable. Secrets (API key,
- * client secret, memory key) come only from the environment, never from argv.
+ * client secret, memory key) come only from the environment, never from these flags; the one
+ * exception is `memoram-mcp authorize --memory-key`, which its issue asks for and its help text
+ * steers away from (src/commands/authorize.ts).
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
