@@ -83,6 +83,25 @@ export function storeError(error: unknown, file: string): unknown {
   return new MemoramError('STORE_UNAVAILABLE', 'The memory database reported an error.', { cause: error });
 }
 
+/**
+ * Switches the file to WAL once in its life. Switching takes the file exclusively and SQLite does
+ * not wait for that lock, so two servers starting at once on a new store would see "busy": the
+ * switch is retried within the busy timeout, and skipped when another process already made it.
+ */
+function useWal(db: Database.Database, busyTimeoutMs: number): void {
+  const deadline = Date.now() + busyTimeoutMs;
+  for (;;) {
+    try {
+      if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      const busy = String((error as { code?: unknown }).code).startsWith('SQLITE_BUSY');
+      if (!busy || Date.now() >= deadline) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20); // a synchronous pause: open() is synchronous
+    }
+  }
+}
+
 function toBlob(raw: RawBlob): BlobRow {
   const { fingerprint: _fingerprint, tag_names, tag_id_list, ...rest } = raw;
   return {
@@ -127,7 +146,7 @@ export class MemoryStore {
       if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
       const db = new Database(file, { timeout: busyTimeout });
       try {
-        if (file !== ':memory:') db.pragma('journal_mode = WAL');
+        if (file !== ':memory:') useWal(db, busyTimeout);
         db.pragma('synchronous = NORMAL');
         db.pragma('foreign_keys = ON');
         migrate(db);

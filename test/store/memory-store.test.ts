@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -175,6 +176,29 @@ describe('MemoryStore', () => {
     raw.close();
     expect(() => MemoryStore.open(file)).toThrow(/newer version/);
     store = MemoryStore.open(':memory:');
+  });
+
+  it('waits for another process to let go before switching a new file to WAL', async () => {
+    // Switching to WAL takes the file exclusively and SQLite does not wait for that lock by itself:
+    // a second server starting while the first held a lock used to fail at once with "busy".
+    const fresh = path.join(root, 'fresh.db');
+    const holder = spawn(process.execPath, [
+      '-e',
+      `const db = new (require('better-sqlite3'))(${JSON.stringify(fresh)});
+       db.exec('CREATE TABLE held (x)'); db.exec('BEGIN IMMEDIATE'); db.exec('INSERT INTO held VALUES (1)');
+       process.stdout.write('locked\\n');
+       setTimeout(() => { db.exec('COMMIT'); db.close(); }, 300);`,
+    ]);
+    await new Promise((resolve) => holder.stdout.once('data', resolve));
+    const opened = MemoryStore.open(fresh);
+    try {
+      expect(opened.createBlob(U, { content: 'after the lock' }).existing).toBe(false);
+    } finally {
+      opened.close();
+    }
+    const raw = new Database(fresh, { readonly: true });
+    expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    raw.close();
   });
 
   it('reports a locked database as busy instead of crashing', () => {
