@@ -132,15 +132,24 @@ async function measureStore(count) {
   }
 }
 
-async function createThroughput(total) {
+// Creates `total` memories in a new store over stdio, `inFlight` calls at a time: 1 is a client
+// waiting for each answer; more is a client (or several) sending calls without waiting.
+async function createThroughput(total, inFlight) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'memoram-bench-create-'));
   try {
     const { client } = await connect(dir);
     const started = performance.now();
-    for (let i = 0; i < total; i++) {
-      const result = await client.callTool({ name: 'create_memory', arguments: memory(1_000_000 + i) });
-      if (result.isError) throw new Error(`create failed: ${JSON.stringify(result.content)}`);
-    }
+    let next = 0;
+    const worker = async () => {
+      while (next < total) {
+        const result = await client.callTool({
+          name: 'create_memory',
+          arguments: memory(1_000_000 + next++),
+        });
+        if (result.isError) throw new Error(`create failed: ${JSON.stringify(result.content)}`);
+      }
+    };
+    await Promise.all(Array.from({ length: inFlight }, worker));
     const perSecond = total / ((performance.now() - started) / 1000);
     await client.close();
     return perSecond;
@@ -151,7 +160,8 @@ async function createThroughput(total) {
 
 const small = await measureStore(1_000);
 const large = await measureStore(10_000);
-const creates = await createThroughput(2_000);
+const creates = await createThroughput(2_000, 1);
+const pipelined = await createThroughput(2_000, 8);
 
 const rows = [
   ['search_memories p50 / p95, 1,000 memories (stdio)', `${ms(small.p50)} / ${ms(small.p95)}`, ''],
@@ -161,7 +171,11 @@ const rows = [
     `${ms(small.coldStartMs)} → ${ms(large.coldStartMs)}`,
     '',
   ],
-  ['create_memory throughput (stdio, sequential)', `${Math.round(creates)} /s`, '≥ 1,000 /s'],
+  [
+    'create_memory throughput over stdio, into a new store: one call at a time / 8 in flight',
+    `${Math.round(creates)} /s / ${Math.round(pipelined)} /s`,
+    '≥ 1,000 /s',
+  ],
   [
     'resident memory, 1,000 / 10,000 memories',
     `${small.rss.toFixed(0)} MiB / ${large.rss.toFixed(0)} MiB`,

@@ -29,8 +29,10 @@ export class LocalBackend implements MemoryBackend {
     private readonly key: Buffer,
   ) {}
 
-  private toMemory(blob: BlobRow): Memory {
+  /** The memory a row holds; `plaintext` when the caller just sealed it, saving the decryption. */
+  private toMemory(blob: BlobRow, plaintext?: string): Memory {
     const { user_id: _user, tag_ids: _tagIds, content, ...rest } = blob;
+    if (plaintext !== undefined) return { ...rest, content: plaintext };
     try {
       return { ...rest, content: open(content, this.key) };
     } catch (error) {
@@ -67,7 +69,7 @@ export class LocalBackend implements MemoryBackend {
       content: seal(fields.content, this.key),
       fingerprint: contentFingerprint,
     });
-    return { memory: this.toMemory(blob), deduplicated: existing };
+    return { memory: this.toMemory(blob, existing ? undefined : fields.content), deduplicated: existing };
   }
 
   async update(id: string, patch: MemoryPatch, expectedUpdatedAt?: string): Promise<Memory> {

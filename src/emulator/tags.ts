@@ -2,14 +2,14 @@
  * The tag routes (CONTRACT.md §3.13–3.14): read-only; tags come into being through blob writes.
  */
 import type { Tag, TagList } from '../memoram/schemas.js';
-import type { TagRow, TagWithCount } from '../store/types.js';
+import type { TagRow } from '../store/types.js';
 import { requireAccess, userIdParam, withDeveloper } from './auth.js';
 import type { EmulatorContext } from './context.js';
 import { type Handler, json, notFound } from './http.js';
 import { ascending, paginate } from './paging.js';
 import type { Router } from './router.js';
 
-function toTag(row: TagRow | TagWithCount): Tag {
+function toTag(row: TagRow): Tag {
   const { id, name, description, color, is_enabled, created_at, updated_at } = row;
   return { id, name, description, color, is_enabled, created_at, updated_at };
 }

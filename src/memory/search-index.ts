@@ -5,7 +5,7 @@
  */
 import MiniSearch, { type SearchResult } from 'minisearch';
 import type { Memory } from './types.js';
-import { jaccard, WordFrequencies, wordSet } from './word-stats.js';
+import { jaccard, Tally, wordSet } from './word-stats.js';
 
 export interface SearchFilters {
   tags?: readonly string[] | undefined;
@@ -43,6 +43,8 @@ const HOUR_MS = 3_600_000;
 const FUZZY_MIN_CHARS = 4;
 const FUZZINESS = 0.2;
 const SIMILAR_PROBE_WORDS = 8;
+/** Words in more memories than this (or 2% of them) make slow probes that say little. */
+const SIMILAR_PROBE_MAX_DOCS = 100;
 
 export class SearchIndex {
   private readonly memories = new Map<string, Memory>();
@@ -50,7 +52,8 @@ export class SearchIndex {
   private readonly idToFingerprint = new Map<string, string>();
   /** updated_at as a number, parsed once per write rather than once per hit per search. */
   private readonly updatedMs = new Map<string, number>();
-  private readonly words = new WordFrequencies();
+  private readonly words = new Tally();
+  private readonly tags = new Tally();
   private readonly index = new MiniSearch<Doc>({
     fields: ['title', 'summary', 'content', 'tags'],
     searchOptions: {
@@ -90,8 +93,12 @@ export class SearchIndex {
     };
     if (this.index.has(memory.id)) this.index.replace(doc);
     else this.index.add(doc);
-    if (known) this.words.remove(known.content);
-    this.words.add(memory.content);
+    if (known) {
+      this.words.remove(wordSet(known.content));
+      this.tags.remove(known.tags);
+    }
+    this.words.add(wordSet(memory.content));
+    this.tags.add(memory.tags);
     this.memories.set(memory.id, memory);
     this.updatedMs.set(memory.id, Date.parse(memory.updated_at));
     this.forgetFingerprint(memory.id);
@@ -106,7 +113,8 @@ export class SearchIndex {
     const known = this.memories.get(id);
     if (!known) return;
     this.memories.delete(id);
-    this.words.remove(known.content);
+    this.words.remove(wordSet(known.content));
+    this.tags.remove(known.tags);
     this.updatedMs.delete(id);
     this.index.discard(id);
     this.forgetFingerprint(id);
@@ -116,6 +124,7 @@ export class SearchIndex {
     this.memories.clear();
     this.updatedMs.clear();
     this.words.clear();
+    this.tags.clear();
     this.fingerprintToId.clear();
     this.idToFingerprint.clear();
     this.index.removeAll();
@@ -194,7 +203,11 @@ export class SearchIndex {
   similarTo(content: string, excludeId?: string, threshold = 0.6): Memory[] {
     const words = wordSet(content);
     if (words.size === 0) return [];
-    const probe = this.words.rarest(words, SIMILAR_PROBE_WORDS);
+    const probe = this.words.rarest(
+      words,
+      SIMILAR_PROBE_WORDS,
+      Math.max(SIMILAR_PROBE_MAX_DOCS, this.size / 50),
+    );
     if (probe.length === 0) return [];
     const candidates = this.index.search(probe.join(' '), {
       prefix: false,
@@ -208,6 +221,11 @@ export class SearchIndex {
       if (jaccard(words, wordSet(memory.content)) >= threshold) similar.push(memory);
     }
     return similar.slice(0, 5);
+  }
+
+  /** How many memories carry each tag. */
+  tagCounts(): IterableIterator<[string, number]> {
+    return this.tags.entries();
   }
 
   all(): IterableIterator<Memory> {

@@ -253,12 +253,8 @@ export class MemoryService {
   /** Tags in use, most used first: counts from the index, descriptions and colours from the backend. */
   async listTags(signal?: AbortSignal): Promise<TagInfo[]> {
     const [meta] = await Promise.all([this.backend.listTags(signal), this.refresh(signal)]);
-    const counts = new Map<string, number>();
-    for (const memory of this.index.all()) {
-      for (const tag of memory.tags) counts.set(tag, (counts.get(tag) ?? 0) + 1);
-    }
     const byName = new Map(meta.map((tag) => [tag.name, tag]));
-    return [...counts]
+    return [...this.index.tagCounts()]
       .map(([name, count]) => ({ ...byName.get(name), name, count }))
       .sort((a, b) => b.count - a.count || a.name.localeCompare(b.name));
   }

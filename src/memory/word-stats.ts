@@ -1,7 +1,8 @@
 /**
- * Word statistics for finding near-duplicate memories: how many memories use each word, so a new
- * memory can be compared using its rarest words (short posting lists, cheap to look up even at
- * 10,000 memories), and the word-set similarity that decides what counts as "similar".
+ * Counts kept beside the search index: how many memories use each word (so a new memory can be
+ * compared with others through its rarest words, whose posting lists are short) and each tag (so
+ * list_tags costs no pass over every memory), and the word-set similarity that decides what
+ * counts as "similar".
  */
 
 export function wordSet(text: string): Set<string> {
@@ -15,30 +16,40 @@ export function jaccard(a: Set<string>, b: Set<string>): number {
   return union === 0 ? 0 : shared / union;
 }
 
-export class WordFrequencies {
-  private readonly documents = new Map<string, number>();
+/** How many memories carry each key (a word, a tag); each memory counts once per key. */
+export class Tally {
+  private readonly counts = new Map<string, number>();
 
-  add(text: string): void {
-    for (const word of wordSet(text)) this.documents.set(word, (this.documents.get(word) ?? 0) + 1);
+  add(keys: Iterable<string>): void {
+    for (const key of new Set(keys)) this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
   }
 
-  remove(text: string): void {
-    for (const word of wordSet(text)) {
-      const count = (this.documents.get(word) ?? 0) - 1;
-      if (count > 0) this.documents.set(word, count);
-      else this.documents.delete(word);
+  remove(keys: Iterable<string>): void {
+    for (const key of new Set(keys)) {
+      const count = (this.counts.get(key) ?? 0) - 1;
+      if (count > 0) this.counts.set(key, count);
+      else this.counts.delete(key);
     }
   }
 
   clear(): void {
-    this.documents.clear();
+    this.counts.clear();
   }
 
-  /** The `count` words of `words` that the fewest memories use (unknown words are useless probes). */
-  rarest(words: Iterable<string>, count: number): string[] {
-    return [...words]
-      .filter((word) => this.documents.has(word))
-      .sort((a, b) => this.documents.get(a)! - this.documents.get(b)! || (a < b ? -1 : 1))
-      .slice(0, count);
+  entries(): IterableIterator<[string, number]> {
+    return this.counts.entries();
+  }
+
+  /**
+   * Up to `count` of `keys` that the fewest memories carry, leaving out keys carried by more than
+   * `maxCount` (their posting lists are long and say little); at least the rarest one if any is
+   * known. Unknown keys are left out: they match nothing.
+   */
+  rarest(keys: Iterable<string>, count: number, maxCount: number): string[] {
+    const known = [...keys]
+      .filter((key) => this.counts.has(key))
+      .sort((a, b) => this.counts.get(a)! - this.counts.get(b)! || (a < b ? -1 : 1));
+    const selective = known.filter((key) => this.counts.get(key)! <= maxCount).slice(0, count);
+    return selective.length > 0 ? selective : known.slice(0, 1);
   }
 }

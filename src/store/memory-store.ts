@@ -10,16 +10,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { MemoramError } from '../errors.js';
 import { migrate } from './schema.js';
-import type {
-  BlobPatch,
-  BlobRow,
-  Changes,
-  ListBlobsQuery,
-  NewBlob,
-  TagRow,
-  TagWithCount,
-  UpdateOutcome,
-} from './types.js';
+import type { BlobPatch, BlobRow, Changes, ListBlobsQuery, NewBlob, TagRow, UpdateOutcome } from './types.js';
 
 const BUSY_TIMEOUT_MS = 5_000;
 
@@ -389,13 +380,12 @@ export class MemoryStore {
     );
   }
 
-  listTags(userId: string): TagWithCount[] {
+  listTags(userId: string): TagRow[] {
     return this.guard(() => {
       const rows = this.sql(
-        `SELECT t.id, t.name, t.description, t.color, t.is_enabled, t.created_at, t.updated_at,
-                  (SELECT count(*) FROM blob_tags bt WHERE bt.tag_id = t.id) AS count
-           FROM tags t WHERE t.user_id = ? ORDER BY t.name`,
-      ).all(userId) as (Omit<TagWithCount, 'is_enabled'> & { is_enabled: number })[];
+        `SELECT id, name, description, color, is_enabled, created_at, updated_at
+         FROM tags WHERE user_id = ? ORDER BY name`,
+      ).all(userId) as (Omit<TagRow, 'is_enabled'> & { is_enabled: number })[];
       return rows.map((row) => ({ ...row, is_enabled: row.is_enabled === 1 }));
     });
   }

@@ -29,10 +29,6 @@ export interface TagRow {
   updated_at: string;
 }
 
-export interface TagWithCount extends TagRow {
-  count: number;
-}
-
 export interface NewBlob {
   content: string;
   /** A keyed digest of the plaintext; a second blob with the same one is not stored (see createBlob). */
