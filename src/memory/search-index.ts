@@ -145,14 +145,15 @@ export class SearchIndex {
     const accept = compileFilters(filters);
     if (query.trim() === '') {
       // Reversed insertion order first, so that a stable sort lists same-millisecond writes newest first.
-      const recent = [...this.memories.values()].reverse().filter(accept);
+      const recent = [...this.memories.values()].reverse().filter((memory) => accept?.(memory) ?? true);
       recent.sort((a, b) => this.updatedMs.get(b.id)! - this.updatedMs.get(a.id)!);
       return {
         ranked: recent.slice(0, needed).map((memory) => ({ memory, score: null, terms: [] })),
         total: recent.length,
       };
     }
-    const hits = this.match(query, (hit) => accept(this.memories.get(hit.id)!));
+    // Without filters MiniSearch gets no callback at all: it would run once per hit, thousands of times.
+    const hits = this.match(query, accept && ((hit) => accept(this.memories.get(hit.id)!)));
     return { ranked: this.rank(hits, now, needed), total: hits.length };
   }
 
@@ -167,7 +168,8 @@ export class SearchIndex {
     // Recency is measured from the start of the hour, so the order, and with it every page a
     // cursor points into, stays the same between calls.
     const hour = Math.floor(now / HOUR_MS) * HOUR_MS;
-    const ranked: Ranked[] = [];
+    const everything = needed >= hits.length;
+    const best: Ranked[] = []; // the top `needed` so far, best first (or every hit, sorted at the end)
     for (const hit of hits) {
       const relevance = hit.score / top;
       if (relevance < floor) break;
@@ -175,19 +177,20 @@ export class SearchIndex {
       const ageDays = Math.max(0, hour - (this.updatedMs.get(memory.id) ?? hour)) / DAY_MS;
       const recency = 0.5 ** (ageDays / RECENCY_HALF_LIFE_DAYS);
       const importance = Math.min(1, Math.max(0, memory.importance ?? 0.5)); // Memoram's scale is not pinned down
-      const score = (relevance * (1 + 0.3 * importance + 0.2 * recency)) / 1.5;
-      // Rounded before sorting, so float noise (e.g. after the index vacuums) cannot reorder ties.
-      ranked.push({ memory, score: Math.round(score * 1000) / 1000, terms: hit.terms });
+      // Rounded before ranking, so float noise (e.g. after the index vacuums) cannot reorder ties.
+      const score = Math.round(((relevance * (1 + 0.3 * importance + 0.2 * recency)) / 1.5) * 1000) / 1000;
+      const ranked = { memory, score, terms: hit.terms };
+      if (everything) best.push(ranked);
+      else insertRanked(best, ranked, needed);
     }
-    ranked.sort((a, b) => b.score! - a.score! || (a.memory.id < b.memory.id ? -1 : 1));
-    return ranked.slice(0, needed);
+    return everything ? best.sort((a, b) => (ranksAbove(a, b) ? -1 : 1)) : best;
   }
 
   /**
    * Exact and prefix matching first; fuzzy matching (the costly part at 10,000 memories) only for
    * the query terms that matched nothing, which is where a typo hides.
    */
-  private match(query: string, filter: (hit: SearchResult) => boolean): SearchResult[] {
+  private match(query: string, filter: ((hit: SearchResult) => boolean) | undefined): SearchResult[] {
     const exact = this.index.search(query, { filter, fuzzy: false });
     const terms = tokenize(query).filter((term) => term.length >= FUZZY_MIN_CHARS);
     const missing = new Set(terms);
@@ -233,11 +236,32 @@ export class SearchIndex {
   }
 }
 
-function compileFilters(filters: SearchFilters): (memory: Memory) => boolean {
+/** Ranked order: higher score first, then id, so equal scores keep one order between calls. */
+function ranksAbove(a: Ranked, b: Ranked): boolean {
+  return a.score! > b.score! || (a.score === b.score && a.memory.id < b.memory.id);
+}
+
+/** Inserts into a list kept sorted and no longer than `limit`; most hits fall off the end at once. */
+function insertRanked(list: Ranked[], item: Ranked, limit: number): void {
+  if (list.length >= limit && !ranksAbove(item, list[list.length - 1]!)) return;
+  let at = list.length;
+  while (at > 0 && ranksAbove(item, list[at - 1]!)) at--;
+  list.splice(at, 0, item);
+  if (list.length > limit) list.pop();
+}
+
+function compileFilters(filters: SearchFilters): ((memory: Memory) => boolean) | undefined {
   const tags =
     filters.tags && filters.tags.length > 0 ? new Set(filters.tags.map((t) => t.toLowerCase())) : undefined;
   const after = filters.createdAfter ? Date.parse(filters.createdAfter) : undefined;
   const before = filters.createdBefore ? Date.parse(filters.createdBefore) : undefined;
+  const none =
+    !tags &&
+    filters.minImportance === undefined &&
+    filters.source === undefined &&
+    after === undefined &&
+    before === undefined;
+  if (none) return undefined;
   return (memory) => {
     if (tags && !memory.tags.some((tag) => tags.has(tag.toLowerCase()))) return false;
     if (filters.minImportance !== undefined && (memory.importance ?? 0.5) < filters.minImportance)
