@@ -42,9 +42,9 @@ const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 const FUZZY_MIN_CHARS = 4;
 const FUZZINESS = 0.2;
-const SIMILAR_PROBE_WORDS = 8;
-/** Words in more memories than this (or 2% of them) make slow probes that say little. */
-const SIMILAR_PROBE_MAX_DOCS = 100;
+const SIMILAR_PROBE_WORDS = 6;
+/** Words in more memories than this (or 1% of them) make slow probes that say little. */
+const SIMILAR_PROBE_MAX_DOCS = 64;
 
 export class SearchIndex {
   private readonly memories = new Map<string, Memory>();
@@ -209,7 +209,7 @@ export class SearchIndex {
     const probe = this.words.rarest(
       words,
       SIMILAR_PROBE_WORDS,
-      Math.max(SIMILAR_PROBE_MAX_DOCS, this.size / 50),
+      Math.max(SIMILAR_PROBE_MAX_DOCS, this.size / 100),
     );
     if (probe.length === 0) return [];
     const candidates = this.index.search(probe.join(' '), {

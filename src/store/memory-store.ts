@@ -208,12 +208,17 @@ export class MemoryStore {
     return id;
   }
 
-  private setTags(userId: string, blobId: string, names: readonly string[], now: string): void {
-    this.sql('DELETE FROM blob_tags WHERE blob_id = ?').run(blobId);
-    const insert = this.sql('INSERT OR IGNORE INTO blob_tags (blob_id, tag_id, position) VALUES (?, ?, ?)');
-    [...new Set(names)].forEach((name, position) => {
-      insert.run(blobId, this.tagIdFor(userId, name, now), position);
+  /** Replaces a blob's tags (a new blob has none to clear); returns the names and their ids, in order. */
+  private setTags(userId: string, blobId: string, names: readonly string[], now: string, fresh = false) {
+    if (!fresh) this.sql('DELETE FROM blob_tags WHERE blob_id = ?').run(blobId);
+    const insert = this.sql('INSERT INTO blob_tags (blob_id, tag_id, position) VALUES (?, ?, ?)');
+    const tags = [...new Set(names)];
+    const tagIds = tags.map((name, position) => {
+      const tagId = this.tagIdFor(userId, name, now);
+      insert.run(blobId, tagId, position);
+      return tagId;
     });
+    return { tags, tagIds };
   }
 
   /**
@@ -248,8 +253,23 @@ export class MemoryStore {
         stamp,
         this.nextRev(),
       );
-      this.setTags(userId, id, input.tags ?? [], stamp);
-      return { blob: this.selectBlob(userId, id)!, existing: false };
+      const { tags, tagIds } = this.setTags(userId, id, input.tags ?? [], stamp, true);
+      // Built from what was just written rather than read back: creates are the hot write path.
+      const blob: BlobRow = {
+        id,
+        user_id: userId,
+        content: input.content,
+        title: input.title ?? '',
+        summary: input.summary ?? '',
+        tags,
+        tag_ids: tagIds,
+        importance: input.importance ?? null,
+        confidence: input.confidence ?? null,
+        source: input.source ?? null,
+        created_at: stamp,
+        updated_at: stamp,
+      };
+      return { blob, existing: false };
     });
   }
 

@@ -69,6 +69,8 @@ describe('MemoryService search', () => {
     const service = await open(() => clock);
     const a = await service.create({ content: 'alpha', tags: ['Work'], importance: 0.9, source: 'cursor' });
     clock += 86_400_000;
+    // The store stamps created_at from the real clock: make sure the two differ.
+    await new Promise((resolve) => setTimeout(resolve, 5));
     const b = await service.create({ content: 'beta', tags: ['home'], importance: 0.2, source: 'claude' });
     const ids = async (params: Parameters<MemoryService['search']>[0]) =>
       (await service.search(params)).memories.map((hit) => hit.id).sort();
