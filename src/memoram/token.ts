@@ -4,6 +4,7 @@
  * of calls on a cold or expired cache costs one token request.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import { untilAborted } from '../until-aborted.js';
 import { AbortedError, UnexpectedResponseError } from './errors.js';
 import type { AuthTokenResponse } from './schemas.js';
 
@@ -31,7 +32,11 @@ export class TokenCache {
     this.inflight ??= this.refresh().finally(() => {
       this.inflight = undefined;
     });
-    return abortable(this.inflight, signal);
+    return untilAborted(
+      this.inflight,
+      signal,
+      (aborted) => new AbortedError('POST /auth/token', aborted.reason),
+    );
   }
 
   /**
@@ -57,14 +62,4 @@ export class TokenCache {
     this.current = { token: body.token, refreshAt: localNow + lifetime - ahead };
     return body.token;
   }
-}
-
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(new AbortedError('POST /auth/token', signal.reason));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new AbortedError('POST /auth/token', signal.reason));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }

@@ -80,7 +80,10 @@ export class SearchIndex {
 
   upsert(memory: Memory): void {
     const known = this.memories.get(memory.id);
-    if (known && known.updated_at === memory.updated_at && known.content === memory.content) {
+    // Re-reading a memory that has not changed (every eager sync of this process's own writes)
+    // skips re-indexing. Every indexed field is compared: timestamps alone may have one-second
+    // precision on Memoram, so an update within the second would otherwise go unseen.
+    if (known && sameIndexedFields(known, memory)) {
       this.memories.set(memory.id, memory);
       return;
     }
@@ -234,6 +237,17 @@ export class SearchIndex {
   all(): IterableIterator<Memory> {
     return this.memories.values();
   }
+}
+
+function sameIndexedFields(a: Memory, b: Memory): boolean {
+  return (
+    a.updated_at === b.updated_at &&
+    a.content === b.content &&
+    a.title === b.title &&
+    a.summary === b.summary &&
+    a.tags.length === b.tags.length &&
+    a.tags.every((tag, at) => tag === b.tags[at])
+  );
 }
 
 /** Ranked order: higher score first, then id, so equal scores keep one order between calls. */

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { MemoramError } from '../errors.js';
+import { untilAborted } from '../until-aborted.js';
 import { DEFAULT_CONFIDENCE, DEFAULT_IMPORTANCE, LIMITS } from './limits.js';
 import { type SearchFilters, SearchIndex } from './search-index.js';
 import { snippet } from './snippet.js';
@@ -50,6 +51,8 @@ export class MemoryService {
   private pulling: Promise<void> | undefined;
   /** Writes made while a full refresh is in flight, re-applied over its (older) snapshot. */
   private writesDuringPull: Map<string, Memory | null> | undefined;
+  /** Creates in flight, by content fingerprint. */
+  private readonly creating = new Map<string, Promise<CreateResult>>();
   private readonly refreshIntervalMs: number;
   private readonly now: () => number;
 
@@ -176,13 +179,48 @@ export class MemoryService {
     return { memories, not_found: unique.filter((id) => !found.has(id)) };
   }
 
+  /**
+   * Saves a memory, or returns the one with identical content. Identical creates in flight at
+   * once share one write. A caller that cancels stops waiting, but the write itself is not cut
+   * off: a create cut off mid-request may land unseen, and the caller's retry would then store a
+   * second copy; instead it finishes, is indexed, and the retry finds it. After a create fails in
+   * a way that may still have landed (a timeout, an outage) a pull starts, which the next create
+   * waits for, for the same reason.
+   */
   async create(fields: MemoryFields, signal?: AbortSignal): Promise<CreateResult> {
     await this.refresh(signal);
+    const background = this.backend.syncMode === 'background';
+    if (background && this.pulling)
+      await untilAborted(
+        this.pulling.catch(() => {}),
+        signal,
+      );
     const fingerprint = this.backend.fingerprint(fields.content);
+    const inFlight = this.creating.get(fingerprint);
+    if (inFlight)
+      await untilAborted(
+        inFlight.catch(() => undefined),
+        signal,
+      );
     const existingId = this.index.idForFingerprint(fingerprint);
     const existing = existingId ? this.index.get(existingId) : undefined;
     if (existing) return { memory: withoutContent(existing), deduplicated: true, similar: [] };
 
+    const attempt = this.write(fields, fingerprint);
+    this.creating.set(fingerprint, attempt);
+    attempt
+      .then(undefined, (error: unknown) => {
+        if (background && mightHaveLanded(error)) {
+          this.pullOnce().catch((failure) => this.options.onBackgroundError?.(failure));
+        }
+      })
+      .finally(() => {
+        if (this.creating.get(fingerprint) === attempt) this.creating.delete(fingerprint);
+      });
+    return untilAborted(attempt, signal);
+  }
+
+  private async write(fields: MemoryFields, fingerprint: string): Promise<CreateResult> {
     const similar = this.index.similarTo(fields.content).map(({ id, title }) => ({ id, title }));
     const outcome = await this.backend.create(
       {
@@ -192,7 +230,6 @@ export class MemoryService {
         confidence: fields.confidence ?? DEFAULT_CONFIDENCE,
       },
       fingerprint,
-      signal,
     );
     this.applyWrite(outcome.memory.id, outcome.memory);
     if (!outcome.deduplicated) this.emit({ type: 'created', ids: [outcome.memory.id] });
@@ -266,13 +303,9 @@ export class MemoryService {
 }
 
 /** `promise`, or the signal's reason as soon as it aborts. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
+/** A refusal (invalid, forbidden…) wrote nothing; a timeout, a cancel or an outage may have. */
+function mightHaveLanded(error: unknown): boolean {
+  return !(error instanceof MemoramError) || error.code === 'UPSTREAM_UNAVAILABLE';
 }
 
 /** Tags are trimmed, lowercased and deduplicated, keeping their order. */

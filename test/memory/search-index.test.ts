@@ -87,6 +87,17 @@ describe('SearchIndex', () => {
     expect(index.similarTo('Completely different words about taxes')).toEqual([]);
   });
 
+  it('re-indexes a change even when updated_at did not move (Memoram stamps to the second)', () => {
+    const index = new SearchIndex(fingerprint);
+    const original = memory(1, 'Green tea in the morning', { title: 'Tea', tags: ['drinks'] });
+    index.upsert(original);
+    index.upsert({ ...original, title: 'Matcha', tags: ['food'] });
+    expect(index.search('matcha', {}).total).toBe(1);
+    expect([...index.tagCounts()]).toEqual([['food', 1]]);
+    index.remove(original.id);
+    expect([...index.tagCounts()]).toEqual([]);
+  });
+
   it('lists the most recent first for an empty query, honouring filters', () => {
     const index = filled(20);
     const found = index.search('', { minImportance: 0.5 }, Date.now(), 3);
