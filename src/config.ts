@@ -51,7 +51,14 @@ interface Setting {
 const flagBool = z
   .union([z.boolean(), z.enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off', ''])])
   .transform((value) => value === true || ['1', 'true', 'yes', 'on'].includes(String(value)));
-const url = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' });
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+// These URLs carry the API key, tokens, codes and memory keys: plain http only to this machine
+// (the emulator), https everywhere else.
+const url = z
+  .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
+  .refine((value) => new URL(value).protocol === 'https:' || LOOPBACK_HOSTS.has(new URL(value).hostname), {
+    message: 'must use https (plain http only for 127.0.0.1 or localhost)',
+  });
 const dir = z.string().min(1, 'must be a directory path');
 const port = z.coerce.number().int().min(0).max(65535, 'must be a port number from 0 to 65535');
 

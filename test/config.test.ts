@@ -64,6 +64,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ env: { ...base, MEMORAM_API_URL: 'ftp://x' } })).toThrow(
       /--api-url \/ MEMORAM_API_URL/,
     );
+    expect(() => loadConfig({ env: { ...base, MEMORAM_API_URL: 'http://memoram.example/api/v1' } })).toThrow(
+      /must use https/,
+    );
+    expect(() => loadConfig({ env: { ...base, MEMORAM_OAUTH_TOKEN_URL: 'http://10.0.0.5/token' } })).toThrow(
+      /MEMORAM_OAUTH_TOKEN_URL: must use https/,
+    );
+    expect(loadConfig({ env: { ...base, MEMORAM_API_URL: 'http://localhost:4010/api/v1' } }).apiUrl).toBe(
+      'http://localhost:4010/api/v1',
+    );
     expect(() => loadConfig({ env: { ...base, MEMORAM_READ_ONLY: 'maybe' } })).toThrow(ConfigError);
     expect(() => loadConfig({ argv: ['--port', 'eighty'], env: base })).toThrow(/--port \/ MEMORAM_PORT/);
   });

@@ -15,8 +15,26 @@ import {
   UnauthorizedError,
 } from '../memoram/errors.js';
 
+/** Whether Memoram said the memory itself does not exist (not: the token endpoint failed). */
+export function isMissingBlob(error: unknown): error is NotFoundError {
+  return error instanceof NotFoundError && error.endpoint.includes('/memory-blobs');
+}
+
 export function toDomainError(error: unknown, what: string): unknown {
   if (error instanceof MemoramError || error instanceof AbortedError) return error;
+  // The developer token is fetched inside every call: its failure is about the API key, not about
+  // the memory or input the call was for (the contract documents 400 for a bad key there).
+  if (
+    error instanceof ApiError &&
+    error.endpoint === 'POST /auth/token' &&
+    error.status < 500 &&
+    error.status !== 429
+  ) {
+    return new MemoramError('BAD_CONFIG', 'Memoram refused the developer API key.', {
+      hint: 'Check MEMORAM_API_KEY in this server’s configuration.',
+      cause: error,
+    });
+  }
   if (error instanceof UnauthorizedError) {
     return new MemoramError('BAD_CONFIG', 'Memoram rejected the developer API key.', {
       hint: 'Check MEMORAM_API_KEY in this server’s configuration.',

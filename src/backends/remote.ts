@@ -8,7 +8,6 @@ import { DecryptionError, fingerprint, keyFromHex, open, seal } from '../crypto/
 import { MemoramError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { MemoramClient } from '../memoram/client.js';
-import { NotFoundError } from '../memoram/errors.js';
 import type { MemoryBlob, MemoryBlobResponse } from '../memoram/schemas.js';
 import type {
   CreateOutcome,
@@ -21,7 +20,7 @@ import type {
   UpdatedMemory,
 } from '../memory/types.js';
 import { conflict, notFound } from './local.js';
-import { toDomainError } from './remote-errors.js';
+import { isMissingBlob, toDomainError } from './remote-errors.js';
 
 export interface RemoteCredentials {
   user_id: string;
@@ -144,7 +143,7 @@ export class RemoteBackend implements MemoryBackend {
       try {
         found.push(await this.options.client.getMemoryBlob(id, this.credentials.user_id, { signal }));
       } catch (error) {
-        if (!(error instanceof NotFoundError)) throw this.fail(error, `memory ${id}`);
+        if (!isMissingBlob(error)) throw this.fail(error, `memory ${id}`);
       }
     }
     return this.openAll(found);
@@ -188,7 +187,7 @@ export class RemoteBackend implements MemoryBackend {
       );
       return { ...toMeta(blob), ...(plaintext === undefined ? {} : { content: plaintext }) };
     } catch (error) {
-      if (error instanceof NotFoundError) throw notFound(id);
+      if (isMissingBlob(error)) throw notFound(id);
       throw this.fail(error, `memory ${id}`);
     }
   }
@@ -199,7 +198,7 @@ export class RemoteBackend implements MemoryBackend {
       return true;
     } catch (error) {
       // A 404 on a retry means an earlier attempt whose answer was lost did the delete.
-      if (error instanceof NotFoundError) return error.afterRetry;
+      if (isMissingBlob(error)) return error.afterRetry;
       throw this.fail(error, `memory ${id}`);
     }
   }

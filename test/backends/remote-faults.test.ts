@@ -84,6 +84,24 @@ it('finds a cancelled create that landed anyway instead of writing it again', as
   expect(stored.map((blob) => blob.id)).toEqual([retried.memory.id]);
 });
 
+it.each([
+  [400, 'BAD_CONFIG', /developer API key.*MEMORAM_API_KEY/],
+  [404, 'BAD_CONFIG', /developer API key/],
+] as const)(
+  'blames the API key, not the memory, when the token endpoint answers %i',
+  async (status, code, text) => {
+    const { h, service } = await remote();
+    const memories = service();
+    const { memory } = await memories.create({ content: plaintext(h, 'Behind a failing token endpoint') });
+    // The cached token expires on the emulator's clock; the refresh it forces meets the fault.
+    await h.control('clock', { advanceSeconds: 7200 });
+    await h.control('faults', { route: 'POST /auth/token', status, count: 5 });
+    const error = await rejectionOf(h, memories.read([memory.id]));
+    expect(error).toMatchObject({ code });
+    expect((error as MemoramError).userText).toMatch(text);
+  },
+);
+
 it('retries a read on 503', async () => {
   const { h, service, routesOf } = await remote();
   const memories = service();
