@@ -16,7 +16,7 @@ import type { MemoramClient } from '../memoram/client.js';
 import { NotFoundError } from '../memoram/errors.js';
 import { DEFAULT_REASON, type PollOutcome, waitForDecision } from './access-request.js';
 import type { ConsentSettings } from './consent.js';
-import type { CredentialStore, Credentials, Profile } from './credentials.js';
+import { type CredentialStore, type Credentials, CredentialsSchema, type Profile } from './credentials.js';
 import type { OAuthTokens } from './oauth.js';
 import { ConsentStep } from './oauth-step.js';
 import {
@@ -28,6 +28,7 @@ import {
   pollFailedState,
   signInFailedState,
   stateOf,
+  unusableKeyState,
 } from './states.js';
 import { waitWhileUserActs } from './wait.js';
 
@@ -49,9 +50,14 @@ export interface FlowOptions {
 
 const sleepFor = (ms: number, signal: AbortSignal) => delay(ms, undefined, { signal });
 
+/** Whether the credentials cache (and so the codec) can take this key: 64 hex characters. */
+const usableKey = (key: string) => CredentialsSchema.shape.encryption_key.safeParse(key).success;
+
 export class AuthorizationFlow {
   private state: ConnectionState;
   private polling: Promise<void> | undefined;
+  /** Stops the current poll alone, when a newer request supersedes it (`stop` ends them all). */
+  private pollStop: AbortController | undefined;
   private readonly stop = new AbortController();
   private readonly changed = new Set<() => void>();
   private readonly authorized = new Set<(credentials: Credentials) => void>();
@@ -187,17 +193,26 @@ export class AuthorizationFlow {
   }
 
   private startPolling(requestId: string): void {
+    // Only one request is polled at a time: a newer one stops the poll of the one it supersedes,
+    // which would otherwise go on until the process exits, and whose failure would overwrite the
+    // newer request's state.
+    this.pollStop?.abort();
+    const pollStop = new AbortController();
+    this.pollStop = pollStop;
+    const superseded = () => this.pollStop !== pollStop;
     const run = waitForDecision(requestId, {
       client: this.options.client,
       logger: this.options.logger,
-      signal: this.stop.signal,
+      signal: AbortSignal.any([this.stop.signal, pollStop.signal]),
       sleep: this.options.sleep ?? sleepFor,
       ...(this.options.pollDelay ? { delay: this.options.pollDelay } : {}),
     });
     const polling = run
-      .then((outcome) => this.settle(requestId, outcome))
+      .then((outcome) => {
+        if (!superseded()) this.settle(requestId, outcome);
+      })
       .catch((error) => {
-        if (this.stop.signal.aborted) return;
+        if (this.stop.signal.aborted || superseded()) return;
         this.options.logger.warn('waiting for access approval failed', { error });
         this.setState(pollFailedState(error));
       })
@@ -214,6 +229,16 @@ export class AuthorizationFlow {
       // Superseded by a newer request, or settled first by another process polling the same one.
       const settledElsewhere = stored.credentials?.access_request_id === requestId;
       if (settledElsewhere && this.state.state !== 'authorized') this.adopt(stored.credentials!);
+      return;
+    }
+    if (outcome.status === 'approved' && !usableKey(outcome.credentials.encryption_key)) {
+      // The wire accepts any hex, but the codec needs AES-256. Polling the request again would
+      // fetch the same key, so it is forgotten, and the key is neither cached nor logged.
+      this.options.logger.warn('Memoram returned an encryption key that is not 256-bit', {
+        hexLength: outcome.credentials.encryption_key.length,
+      });
+      this.options.store.update(({ pending: _done, ...rest }) => rest);
+      this.setState(unusableKeyState());
       return;
     }
     if (outcome.status === 'approved') {

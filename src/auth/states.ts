@@ -91,6 +91,16 @@ export function pollFailedState(error: unknown): ConnectionState {
   };
 }
 
+/** Approved, but the key Memoram handed out is not one this version can encrypt with. */
+export function unusableKeyState(): ConnectionState {
+  return {
+    state: 'error',
+    message:
+      'Memoram returned an encryption key this version of memoram-mcp cannot use (it is not a 256-bit key), ' +
+      'so it was not saved. Ask the user to update memoram-mcp, then call authorize again to send a new request.',
+  };
+}
+
 export function goneState(): ConnectionState {
   return { state: 'error', message: 'Memoram no longer knows the access request. Call authorize again.' };
 }

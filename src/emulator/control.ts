@@ -1,8 +1,9 @@
 /**
- * The control API under /__emulator/ (not part of Memoram; loopback only, no auth): what the
- * user would do in the Memoram dashboard (approve, reject, revoke, rotate a key), seeding extra
- * users and developer apps, the token lifetime and clock, fault switches, the request log, and a
- * view of the state, so tests and demos can drive the emulator over HTTP.
+ * The control API under /__emulator/ (not part of Memoram; no auth, but loopback only and never
+ * from a web page, see server.ts): what the user would do in the Memoram dashboard (approve,
+ * reject, revoke, rotate a key), seeding extra users (optionally with a given encryption key) and
+ * developer apps, the token lifetime and clock, fault switches, the request log, and a view of the
+ * state, so tests and demos can drive the emulator over HTTP.
  */
 import { z } from 'zod';
 import type { EmulatorContext } from './context.js';
@@ -26,6 +27,13 @@ const NewDeveloperSchema = z.object({
     .optional(),
   /** Give the app a client secret (returned once), which the token endpoint then requires. */
   confidential: z.boolean().optional(),
+});
+/** Any hex, as the wire schema allows, so tests can hand out a key the client must refuse. */
+const NewUserSchema = z.object({
+  encryption_key: z
+    .string()
+    .regex(/^[0-9a-fA-F]+$/)
+    .optional(),
 });
 const JwtLifetimeSchema = z.object({ seconds: z.number().int().min(1).max(86_400).nullable() });
 const ClockSchema = z.object({ advanceSeconds: z.number().min(0) });
@@ -63,7 +71,10 @@ function addDashboardRoutes(router: Router<Handler>, ctx: EmulatorContext): void
     router.add('POST', `/access-requests/{requestId}/${action}`, transition(ctx, action));
   }
   router
-    .add('POST', '/users', () => json(201, ctx.state.createUser()))
+    .add('POST', '/users', (request) => {
+      const body = request.body === null ? {} : parseJsonBody(request, NewUserSchema);
+      return json(201, ctx.state.createUser(body.encryption_key));
+    })
     .add('POST', '/users/{userId}/rotate-key', (request) => {
       const user = ctx.state.rotateKey(request.params.userId ?? '');
       if (!user) throw notFound('No user with this id.');

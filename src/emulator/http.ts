@@ -203,3 +203,11 @@ export function isLoopback(address: string | undefined): boolean {
   if (!address) return false;
   return address === '::1' || /^(::ffff:)?127\./.test(address);
 }
+
+/**
+ * A Host header naming loopback (127.0.0.1, localhost, [::1], any port). A DNS-rebound name that
+ * resolves to 127.0.0.1 reaches the server from loopback, but its Host still names the attacker's site.
+ */
+export function isLoopbackHost(host: string | undefined): boolean {
+  return host !== undefined && /^(127\.0\.0\.1|localhost|\[::1\])(:\d{1,5})?$/i.test(host);
+}

@@ -1,7 +1,8 @@
 /**
  * The emulator's node:http server: sends /api/v1 requests through the fault switches and the
- * request log to the API routes, /__emulator requests (from loopback only) to the control routes,
- * and /dashboard requests to the dashboard pages, whose failures are pages rather than JSON.
+ * request log to the API routes, /__emulator requests (from loopback, addressed to a loopback name,
+ * not from a web page) to the control routes, and /dashboard requests to the dashboard pages, whose
+ * failures are pages rather than JSON.
  * Each TCP connection gets a number, so tests can count the connections a client opens.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -18,6 +19,7 @@ import {
   type Handler,
   HttpError,
   isLoopback,
+  isLoopbackHost,
   MAX_FORM_BYTES,
   readBody,
   send,
@@ -132,6 +134,8 @@ class EmulatorHttpServer implements EmulatorServer {
     if (!isLoopback(req.socket.remoteAddress)) {
       return this.deliver(res, undefined, new HttpError(403, 'forbidden', 'Loopback only.').toResponse());
     }
+    const refusal = crossSiteRefusal(req.headers.host, req.headers.origin);
+    if (refusal) return this.deliver(res, undefined, new HttpError(403, 'forbidden', refusal).toResponse());
     const body = await readBody(req);
     const result = routeOf(this.parts.control, req.method ?? 'GET', path);
     this.deliver(res, undefined, await run(this.parts.ctx, result, requestOf(req, url, body)));
@@ -186,6 +190,23 @@ class EmulatorHttpServer implements EmulatorServer {
 
 export function createEmulatorServer(parts: EmulatorServerParts): EmulatorServer {
   return new EmulatorHttpServer(parts);
+}
+
+/**
+ * Why a control request that came from loopback still may not be from a local tool: a web page in
+ * the user's browser can send cross-site POSTs (approve, revoke and rotate need no body), and
+ * through DNS rebinding read the request log (bearer tokens) and the state. Tools send no Origin
+ * (Node's fetch does not) and address the emulator by a loopback name.
+ */
+function crossSiteRefusal(host: string | undefined, origin: string | undefined): string | undefined {
+  if (!isLoopbackHost(host)) {
+    return 'The control API answers only requests addressed to 127.0.0.1, localhost or [::1].';
+  }
+  // A page the emulator serves itself has that origin; any other page is someone else's.
+  if (origin !== undefined && origin !== `http://${host}`) {
+    return 'The control API does not answer requests from web pages.';
+  }
+  return undefined;
 }
 
 function requestOf(req: IncomingMessage, url: URL, body: string | null): EmulatorRequest {

@@ -139,11 +139,11 @@ export class EmulatorState {
 
   // Users
 
-  private insertUser(demo: boolean): DemoUser {
+  private insertUser(demo: boolean, encryptionKey = newEncryptionKey()): DemoUser {
     const user = {
       user_id: randomUUID(),
       memory_key: newMemoryKey(),
-      encryption_key: newEncryptionKey(),
+      encryption_key: encryptionKey,
       key_version: 1,
     };
     this.db
@@ -155,8 +155,9 @@ export class EmulatorState {
     return user;
   }
 
-  createUser(): DemoUser {
-    return this.insertUser(false);
+  /** A further user; tests may give the encryption key (say, one of the wrong length). */
+  createUser(encryptionKey?: string): DemoUser {
+    return this.insertUser(false, encryptionKey);
   }
 
   private selectUser(where: string, value: string): DemoUser | undefined {

@@ -243,3 +243,66 @@ it('close() cancels a poll that is on the wire', async () => {
   expect((await poll())[0]?.status).toBeNull();
   expect(flow.current().state).toBe('awaiting_approval');
 });
+
+it('stops polling a request that a second memory key supersedes, and ignores how it ends', async () => {
+  const h = await harness();
+  const other = await h.control('users');
+  h.secrets.add(other.memory_key);
+  h.sealed.add(other.encryption_key);
+  const flow = h.flow();
+  const first = await flow.authorize({ memory_key: h.emu.demoUser.memory_key });
+  if (first.state !== 'awaiting_approval') throw new Error(`unexpected ${first.state}`);
+  const second = await flow.authorize({ memory_key: other.memory_key });
+  h.seen(second);
+  if (second.state !== 'awaiting_approval') throw new Error(`unexpected ${second.state}`);
+  const polls = async (id: string) =>
+    (await h.requests('GET /access-requests/{requestId}')).filter((r) => r.path.endsWith(`/${id}`));
+
+  // Once the second request is polled, the first one's poll has been stopped: from then on, over
+  // several poll cycles of the second, nothing asks about the first.
+  await vi.waitFor(
+    async () => expect((await polls(second.access_request_id)).length).toBeGreaterThan(0),
+    WAIT,
+  );
+  await h.clearRequests();
+  await vi.waitFor(
+    async () => expect((await polls(second.access_request_id)).length).toBeGreaterThan(3),
+    WAIT,
+  );
+  expect(await polls(first.access_request_id)).toEqual([]);
+
+  // Approving the first request while fetching credentials fails for good: a poll still running
+  // would fail, and must not turn the second request's state into an error.
+  await h.control('faults', { route: 'GET /access-requests/{requestId}/credentials', status: 403, count: 5 });
+  await h.control(`access-requests/${first.access_request_id}/approve`);
+  await h.clearRequests();
+  await vi.waitFor(
+    async () => expect((await polls(second.access_request_id)).length).toBeGreaterThan(3),
+    WAIT,
+  );
+  expect(flow.current()).toEqual(second);
+  expect(h.store.load().pending?.access_request_id).toBe(second.access_request_id);
+});
+
+it('refuses an encryption key that is not 256-bit with a clear error, caching and showing none of it', async () => {
+  const h = await harness();
+  const shortKey = randomBytes(16).toString('hex'); // 32 hex characters: AES-128, which the codec cannot use
+  const user = await h.control('users', { encryption_key: shortKey });
+  h.secrets.add(user.memory_key);
+  h.sealed.add(shortKey);
+  const flow = h.flow();
+  const pending = await flow.authorize({ memory_key: user.memory_key });
+  if (pending.state !== 'awaiting_approval') throw new Error(`unexpected ${pending.state}`);
+  await h.control(`access-requests/${pending.access_request_id}/approve`);
+
+  const failed = await stateBecomes(flow, 'error');
+  h.seen(failed);
+  expect(failed.message).toMatch(
+    /encryption key this version of memoram-mcp cannot use \(it is not a 256-bit/,
+  );
+  expect(failed.message).toMatch(/call authorize again/);
+  // The request is forgotten, so the next authorize files a new one instead of failing the same way.
+  expect(h.store.load()).toEqual({});
+  expect(flow.credentials()).toBeUndefined();
+  expect(await fs.readFile(h.store.path, 'utf8')).not.toContain(shortKey);
+});

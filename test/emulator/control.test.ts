@@ -1,7 +1,7 @@
 import { Agent, request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { emulatorBanner } from '../../src/emulator/index.js';
-import { api, approvedSession, control, start, tokenFor } from './helpers.js';
+import { api, approvedSession, control, type Json, start, tokenFor } from './helpers.js';
 
 /** A GET through `agent`; `false` opens a fresh TCP connection. */
 function get(url: string, headers: Record<string, string>, agent: Agent | false): Promise<number> {
@@ -9,6 +9,25 @@ function get(url: string, headers: Record<string, string>, agent: Agent | false)
     const req = request(url, { agent, headers }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** A control call with the headers set exactly (fetch would not let a test set Host). */
+function raw(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: Json }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers, agent: false }, (res) => {
+      let text = '';
+      res.on('data', (chunk) => {
+        text += chunk;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null }));
     });
     req.on('error', reject);
     req.end();
@@ -66,6 +85,55 @@ describe('control API', () => {
     ]);
     expect((await control(e, 'GET', '/nothing')).status).toBe(404);
     expect((await control(e, 'POST', '/jwt-lifetime', { seconds: 0 })).status).toBe(400);
+  });
+
+  it('creates a user with a given encryption key (any hex), which the credentials then carry', async () => {
+    const e = await start();
+    const short = 'ab'.repeat(16);
+    const user = await control(e, 'POST', '/users', { encryption_key: short });
+    expect(user).toMatchObject({ status: 201, body: { encryption_key: short, key_version: 1 } });
+    const s = await approvedSession(e, user.body);
+    const credentials = await api(e, 'GET', `/access-requests/${s.requestId}/credentials`, {
+      token: s.token,
+    });
+    expect(credentials.body).toMatchObject({ user_id: user.body.user_id, encryption_key: short });
+    expect((await control(e, 'POST', '/users', { encryption_key: 'not hex' })).status).toBe(400);
+  });
+
+  it('refuses requests addressed to a name other than loopback (DNS rebinding)', async () => {
+    const e = await start();
+    const { port } = new URL(e.origin);
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, 'localhost', `[::1]:${port}`]) {
+      expect((await raw(`${e.origin}/__emulator/state`, 'GET', { host })).status).toBe(200);
+    }
+    for (const host of [
+      `attacker.example:${port}`,
+      'attacker.example',
+      `127.0.0.1.attacker.example:${port}`,
+    ]) {
+      const reply = await raw(`${e.origin}/__emulator/requests`, 'GET', { host });
+      expect(reply.status).toBe(403);
+      expect(reply.body).toMatchObject({ error: 'forbidden' });
+    }
+  });
+
+  it('refuses requests a web page sends (any Origin but its own), so a page cannot approve', async () => {
+    const e = await start();
+    const token = await tokenFor(e);
+    const created = await api(e, 'POST', '/access-requests', {
+      token,
+      body: { memoryKey: e.demoUser.memory_key, reason: 'A page wants it' },
+    });
+    const approve = `${e.origin}/__emulator/access-requests/${created.body.id}/approve`;
+    const host = new URL(e.origin).host;
+    for (const origin of ['https://attacker.example', 'null', `http://localhost:${new URL(e.origin).port}`]) {
+      const reply = await raw(approve, 'POST', { host, origin });
+      expect(reply.status).toBe(403);
+      expect(reply.body).toMatchObject({ error: 'forbidden' });
+    }
+    expect((await control(e, 'GET', '/state')).body.access_requests[0].status).toBe('pending');
+    // The emulator's own origin is allowed.
+    expect((await raw(approve, 'POST', { host, origin: e.origin })).status).toBe(200);
   });
 
   it('logs API requests in order with route, query, headers, raw body, status and connection', async () => {

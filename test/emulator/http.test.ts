@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isLoopback } from '../../src/emulator/http.js';
+import { isLoopback, isLoopbackHost } from '../../src/emulator/http.js';
 
 describe('isLoopback', () => {
   it('knows the loopback forms Node reports', () => {
@@ -8,5 +8,22 @@ describe('isLoopback', () => {
     for (const address of [undefined, '', '10.0.0.1', '::ffff:10.0.0.1', '1127.0.0.1']) {
       expect(isLoopback(address)).toBe(false);
     }
+  });
+});
+
+describe('isLoopbackHost', () => {
+  it('accepts loopback names with or without a port, and nothing that merely starts like one', () => {
+    for (const host of ['127.0.0.1', '127.0.0.1:8787', 'localhost', 'LOCALHOST:1', '[::1]', '[::1]:8787'])
+      expect(isLoopbackHost(host)).toBe(true);
+    for (const host of [
+      undefined,
+      '',
+      'evil.example',
+      '127.0.0.1.evil.example',
+      'localhost.evil',
+      '::1',
+      '10.0.0.1',
+    ])
+      expect(isLoopbackHost(host)).toBe(false);
   });
 });
