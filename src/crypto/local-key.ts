@@ -20,6 +20,7 @@ export async function loadOrCreateLocalKey(configDir: string): Promise<Buffer> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
+  await chmod(file, 0o600); // a key restored from a backup may have come back readable by others
   const hex = (await readFile(file, 'utf8')).trim();
   if (!/^[0-9a-f]{64}$/.test(hex)) {
     throw new MemoramError('BAD_CONFIG', `The local encryption key file ${file} is damaged.`, {

@@ -5,7 +5,7 @@
  * what other processes changed with one indexed query (changesSince).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { MemoramError } from '../errors.js';
@@ -136,6 +136,9 @@ export class MemoryStore {
     try {
       if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
       const db = new Database(file, { timeout: busyTimeout });
+      // Titles, summaries and tags are plaintext in here; SQLite gives its -wal and -shm files the
+      // same mode as the database, so this one chmod covers all three.
+      if (file !== ':memory:') chmodSync(file, 0o600);
       try {
         if (file !== ':memory:') useWal(db, busyTimeout);
         db.pragma('synchronous = NORMAL');

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -19,6 +19,14 @@ describe('local key', () => {
     expect((await stat(dir)).mode & 0o777).toBe(0o700);
     expect((await stat(path.join(dir, LOCAL_KEY_FILE))).mode & 0o777).toBe(0o600);
     expect((await loadOrCreateLocalKey(dir)).equals(key)).toBe(true);
+  });
+
+  it('tightens a key file that came back readable by others', async () => {
+    const dir = path.join(root, 'config');
+    await loadOrCreateLocalKey(dir);
+    await chmod(path.join(dir, LOCAL_KEY_FILE), 0o644);
+    await loadOrCreateLocalKey(dir);
+    expect((await stat(path.join(dir, LOCAL_KEY_FILE))).mode & 0o777).toBe(0o600);
   });
 
   it('agrees on one key when many callers race to create it', async () => {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -147,6 +147,13 @@ describe('MemoryStore', () => {
       description: '',
     });
     expect(store.listTags('other')).toEqual([]);
+  });
+
+  it('keeps the database and its WAL files readable by the owner only', async () => {
+    store.createBlob(U, { content: 'private' });
+    for (const suffix of ['', '-wal', '-shm']) {
+      expect((await stat(`${file}${suffix}`)).mode & 0o777, suffix || 'db').toBe(0o600);
+    }
   });
 
   it('keeps data across reopen and records the schema version', () => {
