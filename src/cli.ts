@@ -42,8 +42,12 @@ history. See the README for every setting.
 
 type Command = (args: readonly string[], env: NodeJS.ProcessEnv) => Promise<number>;
 
-function setup(args: readonly string[], env: NodeJS.ProcessEnv, commandOptions = {}) {
+/** Parses a command's arguments and loads the configuration; only `import` takes a positional. */
+function setup(args: readonly string[], env: NodeJS.ProcessEnv, commandOptions = {}, takesFile = false) {
   const line = parseCommandLine(args, commandOptions);
+  if (!takesFile && line.positionals.length > 0) {
+    throw new ConfigError(`Unexpected argument "${line.positionals[0]}". Run memoram-mcp --help.`);
+  }
   const config = loadConfig({ flags: line.configFlags, env });
   return {
     config,
@@ -116,7 +120,7 @@ const COMMANDS: Record<string, Command> = {
     return 0;
   },
   import: async (args, env) => {
-    const { config, logger, positionals } = setup(args, env);
+    const { config, logger, positionals } = setup(args, env, {}, true);
     const [file, ...extra] = positionals;
     if (!file || extra.length > 0) throw new ConfigError('Usage: memoram-mcp import FILE');
     if (config.readOnly)

@@ -38,3 +38,21 @@ export class MemoramError extends Error {
 export function isMemoramError(error: unknown): error is MemoramError {
   return error instanceof MemoramError;
 }
+
+/** A memory id that the backend does not have. */
+export function memoryNotFound(id: string): MemoramError {
+  return new MemoramError('NOT_FOUND', `No memory has the id ${id}.`, {
+    hint: 'Use search_memories to find the right id.',
+  });
+}
+
+/** An update refused because the memory changed since the caller read it. */
+export function memoryConflict(id: string, currentUpdatedAt: string): MemoramError {
+  return new MemoramError(
+    'CONFLICT',
+    `Memory ${id} changed since you read it (updated_at is now ${currentUpdatedAt}).`,
+    {
+      hint: 'Read it again with read_memories, merge your change, and retry with the new expected_updated_at.',
+    },
+  );
+}

@@ -125,7 +125,3 @@ export function exchangeCode(settings: OAuthSettings, code: string, redirectUri:
     code_verifier: verifier,
   });
 }
-
-export function refreshTokens(settings: OAuthSettings, refreshToken: string) {
-  return postToken(settings, { grant_type: 'refresh_token', refresh_token: refreshToken });
-}

@@ -5,7 +5,7 @@
  */
 import { DecryptionError, fingerprint, open, seal } from '../crypto/codec.js';
 import { loadOrCreateLocalKey } from '../crypto/local-key.js';
-import { MemoramError } from '../errors.js';
+import { MemoramError, memoryConflict, memoryNotFound } from '../errors.js';
 import type {
   CreateOutcome,
   Memory,
@@ -78,8 +78,8 @@ export class LocalBackend implements MemoryBackend {
         ? {}
         : { content: seal(patch.content, this.key), fingerprint: this.fingerprint(patch.content) };
     const outcome = this.store.updateBlob(LOCAL_USER_ID, id, { ...patch, ...sealed }, expectedUpdatedAt);
-    if (outcome.status === 'not_found') throw notFound(id);
-    if (outcome.status === 'conflict') throw conflict(id, outcome.current_updated_at);
+    if (outcome.status === 'not_found') throw memoryNotFound(id);
+    if (outcome.status === 'conflict') throw memoryConflict(id, outcome.current_updated_at);
     return this.toMemory(outcome.blob);
   }
 
@@ -96,22 +96,6 @@ export class LocalBackend implements MemoryBackend {
   async close(): Promise<void> {
     this.store.close();
   }
-}
-
-export function notFound(id: string): MemoramError {
-  return new MemoramError('NOT_FOUND', `No memory has the id ${id}.`, {
-    hint: 'Use search_memories to find the right id.',
-  });
-}
-
-export function conflict(id: string, currentUpdatedAt: string): MemoramError {
-  return new MemoramError(
-    'CONFLICT',
-    `Memory ${id} changed since you read it (updated_at is now ${currentUpdatedAt}).`,
-    {
-      hint: 'Read it again with read_memories, merge your change, and retry with the new expected_updated_at.',
-    },
-  );
 }
 
 /** Opens the local store and key under the configured directories. */

@@ -5,7 +5,7 @@
  * full listing warms the service's index, so searches cost no request.
  */
 import { DecryptionError, fingerprint, keyFromHex, open, seal } from '../crypto/codec.js';
-import { MemoramError } from '../errors.js';
+import { MemoramError, memoryConflict, memoryNotFound } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { MemoramClient } from '../memoram/client.js';
 import type { MemoryBlob, MemoryBlobResponse } from '../memoram/schemas.js';
@@ -19,7 +19,6 @@ import type {
   TagMeta,
   UpdatedMemory,
 } from '../memory/types.js';
-import { conflict, notFound } from './local.js';
 import { isMissingBlob, toDomainError } from './remote-errors.js';
 
 export interface RemoteCredentials {
@@ -174,8 +173,8 @@ export class RemoteBackend implements MemoryBackend {
     const { user_id, memory_key } = this.credentials;
     if (expectedUpdatedAt !== undefined) {
       const [current] = await this.get([id], signal);
-      if (!current) throw notFound(id);
-      if (current.updated_at !== expectedUpdatedAt) throw conflict(id, current.updated_at);
+      if (!current) throw memoryNotFound(id);
+      if (current.updated_at !== expectedUpdatedAt) throw memoryConflict(id, current.updated_at);
     }
     const { content: plaintext, ...fields } = patch;
     const sealed = plaintext === undefined ? {} : { content: seal(plaintext, this.key) };
@@ -187,7 +186,7 @@ export class RemoteBackend implements MemoryBackend {
       );
       return { ...toMeta(blob), ...(plaintext === undefined ? {} : { content: plaintext }) };
     } catch (error) {
-      if (isMissingBlob(error)) throw notFound(id);
+      if (isMissingBlob(error)) throw memoryNotFound(id);
       throw this.fail(error, `memory ${id}`);
     }
   }

@@ -123,9 +123,6 @@ export const UpdateMemoryBlobRequestSchema = z.object({
 });
 export type UpdateMemoryBlobRequest = z.infer<typeof UpdateMemoryBlobRequestSchema>;
 
-// §3.12 DELETE /memory-blobs/{blobId}: 200 with a message [ASSUMED], or 204.
-export const DeleteMemoryBlobResponseSchema = z.object({ message: z.string() }).partial();
-
 // §4.9 Tag and TagList
 export const TagSchema = z.object({
   id: z.string(),
@@ -143,17 +140,6 @@ export const TagListSchema = z.object({
   next_cursor: z.string().nullable().optional(),
 });
 export type TagList = z.infer<typeof TagListSchema>;
-
-// §7 error body [ASSUMED]: parsed leniently by the client.
-export const ErrorBodySchema = z
-  .object({
-    error: z.string(),
-    message: z.string(),
-    error_description: z.string(),
-    detail: z.string(),
-  })
-  .partial();
-export type ErrorBody = z.infer<typeof ErrorBodySchema>;
 
 // §3.3 POST /oauth/token [ASSUMED]: standard fields plus memory_key, read tolerantly.
 export const OAuthTokenResponseSchema = z

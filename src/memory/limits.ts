@@ -67,7 +67,5 @@ export const MemoryFieldsSchema = z.object({
   source: SourceSchema.describe('Where the memory came from; defaults to the client name.').optional(),
 });
 
-export const MemoryPatchSchema = MemoryFieldsSchema.partial();
-
 export const DEFAULT_IMPORTANCE = 0.5;
 export const DEFAULT_CONFIDENCE = 1;

@@ -397,12 +397,6 @@ export class MemoryStore {
     );
   }
 
-  countBlobs(userId: string): number {
-    return this.guard(
-      () => (this.sql('SELECT count(*) AS n FROM blobs WHERE user_id = ?').get(userId) as { n: number }).n,
-    );
-  }
-
   listTags(userId: string): TagRow[] {
     return this.guard(() => {
       const rows = this.sql(

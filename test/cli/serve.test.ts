@@ -98,6 +98,12 @@ describe('memoram-mcp serve over stdio', () => {
     expect(result.stderr).toContain('--log-level / MEMORAM_LOG_LEVEL');
   });
 
+  it('refuses a stray argument instead of ignoring it', async () => {
+    const result = await runCli(['serve', 'extra'], home.env);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('Unexpected argument "extra"');
+  });
+
   it('says so for an unknown command', async () => {
     const result = await runCli(['frobnicate'], home.env);
     expect(result.code).toBe(1);

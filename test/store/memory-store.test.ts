@@ -64,7 +64,7 @@ describe('MemoryStore', () => {
     const again = store.createBlob(U, { content: 'b', fingerprint: 'fp1' });
     expect(again.existing).toBe(true);
     expect(again.blob.id).toBe(first.blob.id);
-    expect(store.countBlobs(U)).toBe(1);
+    expect(store.listBlobs(U, { limit: 10 }).blobs).toHaveLength(1);
     expect(store.createBlob('user-2', { content: 'c', fingerprint: 'fp1' }).existing).toBe(false);
   });
 
