@@ -263,6 +263,9 @@ export class AuthorizationFlow {
     if (!current)
       throw new MemoramError('AUTH_REQUIRED', 'Not connected to Memoram.', { hint: 'Call authorize.' });
     const fresh = await this.options.client.getCredentials(current.access_request_id);
+    // The cached credentials stay as they are: they still open what they opened before.
+    if (!usableKey(fresh.encryption_key))
+      throw new MemoramError('DECRYPTION_FAILED', unusableKeyState().message);
     const credentials = { ...fresh, access_request_id: current.access_request_id };
     this.setProfile(this.options.store.update((profile) => ({ ...profile, credentials })));
     return credentials;

@@ -4,6 +4,7 @@
  * tags stay plaintext, as Memoram's server-side search needs them. It syncs in the background: one
  * full listing warms the service's index, so searches cost no request.
  */
+import { createHash } from 'node:crypto';
 import { DecryptionError, fingerprint, keyFromHex, open, seal } from '../crypto/codec.js';
 import { MemoramError, memoryConflict, memoryNotFound } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -65,9 +66,20 @@ export class RemoteBackend implements MemoryBackend {
    */
   private readonly earlierKeys: Buffer[] = [];
 
+  /**
+   * Keyed by the memory key, which a rotation of the encryption key leaves alone: fingerprints
+   * computed before and after a rotation still match, so identical content is still found.
+   */
+  private readonly fingerprintKey: Buffer;
+  /** Blobs that stayed unreadable after the last re-fetch: they alone do not warrant another. */
+  private knownUnreadable = new Set<string>();
+
   constructor(private readonly options: RemoteBackendOptions) {
     this.credentials = options.credentials;
     this.key = keyFromHex(options.credentials.encryption_key);
+    this.fingerprintKey = createHash('sha256')
+      .update(`memoram-mcp content fingerprint\0${options.credentials.memory_key}`)
+      .digest();
   }
 
   get keyVersion(): number {
@@ -91,12 +103,17 @@ export class RemoteBackend implements MemoryBackend {
   /** Opens every blob, re-fetching the credentials once if any fails (the key may have rotated). */
   private async openAll(blobs: readonly MemoryBlob[]): Promise<Memory[]> {
     const first = blobs.map((blob) => this.tryOpen(blob));
-    if (first.every((memory) => !memory.unreadable)) return first;
+    // Re-fetch the credentials only for a blob not already found unreadable after a re-fetch: a
+    // blob no key opens would otherwise cost a credentials request on every background refresh.
+    if (first.every((memory) => !memory.unreadable || this.knownUnreadable.has(memory.id))) return first;
     const before = this.key;
     await this.reloadCredentials();
     // The same key again cannot open more than it already did.
-    if (this.key.equals(before)) return first;
-    return blobs.map((blob, at) => (first[at]!.unreadable ? this.tryOpen(blob) : first[at]!));
+    const second = this.key.equals(before)
+      ? first
+      : blobs.map((blob, at) => (first[at]!.unreadable ? this.tryOpen(blob) : first[at]!));
+    for (const memory of second) if (memory.unreadable) this.knownUnreadable.add(memory.id);
+    return second;
   }
 
   private tryOpen(blob: MemoryBlob): Memory {
@@ -133,7 +150,7 @@ export class RemoteBackend implements MemoryBackend {
   }
 
   fingerprint(content: string): string {
-    return fingerprint(content, this.key);
+    return fingerprint(content, this.fingerprintKey);
   }
 
   async get(ids: readonly string[], signal?: AbortSignal): Promise<Memory[]> {
