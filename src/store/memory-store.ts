@@ -5,11 +5,9 @@
  * what other processes changed with one indexed query (changesSince).
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync } from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
-import { MemoramError } from '../errors.js';
-import { migrate } from './schema.js';
+import type Database from 'better-sqlite3';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { openDatabase, storeError } from './sqlite.js';
 import type { BlobPatch, BlobRow, Changes, ListBlobsQuery, NewBlob, TagRow, UpdateOutcome } from './types.js';
 
 const BUSY_TIMEOUT_MS = 5_000;
@@ -33,66 +31,6 @@ export function newId(prefix: 'mem' | 'tag'): string {
   return `${prefix}_${randomBytes(12).toString('hex')}`;
 }
 
-/** Translates SQLite failures into an error a person can act on; anything else passes through. */
-export function storeError(error: unknown, file: string): unknown {
-  const code = (error as { code?: unknown }).code;
-  if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return error;
-  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
-    return new MemoramError(
-      'STORE_UNAVAILABLE',
-      'The memory database is busy: another program holds a lock on it.',
-      {
-        hint: 'Try again in a moment.',
-        cause: error,
-      },
-    );
-  }
-  if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') {
-    return new MemoramError(
-      'STORE_UNAVAILABLE',
-      `The memory database file ${file} is damaged or is not a database.`,
-      {
-        hint: 'Restore it from a backup, or move it aside to start a new, empty store.',
-        cause: error,
-      },
-    );
-  }
-  if (
-    code.startsWith('SQLITE_READONLY') ||
-    code.startsWith('SQLITE_CANTOPEN') ||
-    code.startsWith('SQLITE_IOERR')
-  ) {
-    return new MemoramError(
-      'STORE_UNAVAILABLE',
-      `The memory database file ${file} cannot be written or read.`,
-      {
-        hint: 'Check that the data directory exists and is writable, and that the disk is not full.',
-        cause: error,
-      },
-    );
-  }
-  return new MemoramError('STORE_UNAVAILABLE', 'The memory database reported an error.', { cause: error });
-}
-
-/**
- * Switches the file to WAL once in its life. Switching takes the file exclusively and SQLite does
- * not wait for that lock, so two servers starting at once on a new store would see "busy": the
- * switch is retried within the busy timeout, and skipped when another process already made it.
- */
-function useWal(db: Database.Database, busyTimeoutMs: number): void {
-  const deadline = Date.now() + busyTimeoutMs;
-  for (;;) {
-    try {
-      if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
-      return;
-    } catch (error) {
-      const busy = String((error as { code?: unknown }).code).startsWith('SQLITE_BUSY');
-      if (!busy || Date.now() >= deadline) throw error;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20); // a synchronous pause: open() is synchronous
-    }
-  }
-}
-
 function toBlob(raw: RawBlob): BlobRow {
   const { fingerprint: _fingerprint, tag_names, tag_id_list, ...rest } = raw;
   return {
@@ -100,24 +38,6 @@ function toBlob(raw: RawBlob): BlobRow {
     tags: tag_names ? (JSON.parse(tag_names) as string[]) : [],
     tag_ids: tag_id_list ? (JSON.parse(tag_id_list) as string[]) : [],
   };
-}
-
-function encodeCursor(createdAt: string, id: string): string {
-  return Buffer.from(JSON.stringify([createdAt, id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'string')) {
-      return value as [string, string];
-    }
-  } catch {
-    // fall through to the error below
-  }
-  throw new MemoramError('INVALID_INPUT', 'The cursor is not valid.', {
-    hint: 'Use the next_cursor value from a previous page, or omit cursor to start from the first page.',
-  });
 }
 
 export class MemoryStore {
@@ -132,26 +52,7 @@ export class MemoryStore {
 
   /** Opens (creating if needed) the store at `file`, or an in-memory store for ':memory:'. */
   static open(file: string, options: { busyTimeoutMs?: number } = {}): MemoryStore {
-    const busyTimeout = options.busyTimeoutMs ?? BUSY_TIMEOUT_MS;
-    try {
-      if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-      const db = new Database(file, { timeout: busyTimeout });
-      // Titles, summaries and tags are plaintext in here; SQLite gives its -wal and -shm files the
-      // same mode as the database, so this one chmod covers all three.
-      if (file !== ':memory:') chmodSync(file, 0o600);
-      try {
-        if (file !== ':memory:') useWal(db, busyTimeout);
-        db.pragma('synchronous = NORMAL');
-        db.pragma('foreign_keys = ON');
-        migrate(db);
-      } catch (error) {
-        db.close();
-        throw error;
-      }
-      return new MemoryStore(file, db);
-    } catch (error) {
-      throw storeError(error, file);
-    }
+    return new MemoryStore(file, openDatabase(file, options.busyTimeoutMs ?? BUSY_TIMEOUT_MS));
   }
 
   /** A prepared statement, compiled once per connection: the write path runs several per call. */

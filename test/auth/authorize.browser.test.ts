@@ -6,55 +6,23 @@
  * opener is off (no-browser), so the test's Chromium is the only one. Screenshots of each page go
  * to test-output/screenshots/flow-*.png.
  */
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type Chromium, launchChromium, SCREENSHOTS } from '../helpers/browser.js';
 import { callTool, structured } from '../helpers/mcp-pair.js';
 import { harness } from './harness.js';
 import { memoryToolsWork, remotePair } from './remote-pair.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOTS = path.resolve('test-output', 'screenshots');
-// As in test/emulator/pages.browser.test.ts: without these, Chromium reaches out to Google
-// services, and a closed network refuses the connections noisily.
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
+let browser: Chromium;
 let context: BrowserContext;
-let profile: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `The browser tests need Debian's chromium at ${CHROMIUM}: run ` +
-        '`apt-get update && apt-get install -y chromium` (CI installs it).',
-    );
-  }
-  await mkdir(SCREENSHOTS, { recursive: true });
-  profile = await mkdtemp(path.join(os.tmpdir(), 'memoram-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ARGS,
-    viewport: { width: 1024, height: 720 },
-  });
+  browser = await launchChromium();
+  context = browser.context;
 });
 
-afterAll(async () => {
-  await context?.close();
-  if (profile) await rm(profile, { recursive: true, force: true });
-});
+afterAll(() => browser?.close());
 
 const shoot = (page: Page, name: string) =>
   page.screenshot({ path: path.join(SCREENSHOTS, `flow-${name}.png`), fullPage: true });

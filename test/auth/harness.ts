@@ -19,19 +19,11 @@ import { CredentialStore, profileId } from '../../src/auth/credentials.js';
 import { AuthorizationFlow, type FlowOptions } from '../../src/auth/flow.js';
 import type { ConnectionState } from '../../src/connection.js';
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
+import type { LoggedRequest } from '../../src/emulator/request-log.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { MemoramClient, type MemoramClientOptions } from '../../src/memoram/client.js';
 
-export interface LoggedRequest {
-  connection: number;
-  method: string;
-  path: string;
-  route: string | null;
-  query: Record<string, string>;
-  status: number | null;
-  headers: Record<string, string>;
-  body: string | null;
-}
+export type { LoggedRequest };
 
 export interface Harness {
   emu: RunningEmulator;

@@ -3,32 +3,16 @@
  * through the consent page to a loopback callback, and approve an access request on the dashboard.
  * Screenshots of both pages, desktop and phone sized, go to test-output/screenshots/.
  */
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Chromium, launchChromium, SCREENSHOTS } from '../helpers/browser.js';
 import { api, control, start, tokenFor } from './helpers.js';
 import { authorizeUrl, exchange, pkce } from './oauth-helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOTS = path.resolve('test-output', 'screenshots');
 const PHONE = { width: 390, height: 844 };
-// Without these, Chromium reaches out to Google services, and this machine's closed network
-// refuses the connections noisily.
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 interface Callback {
   url: string;
@@ -71,30 +55,15 @@ function watch(page: Page): string[] {
 }
 
 describe('emulator pages in Chromium', () => {
+  let browser: Chromium;
   let context: BrowserContext;
-  let profile: string;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `The browser tests need Debian's chromium at ${CHROMIUM}: run ` +
-          '`apt-get update && apt-get install -y chromium` (CI installs it).',
-      );
-    }
-    await mkdir(SCREENSHOTS, { recursive: true });
-    profile = await mkdtemp(path.join(os.tmpdir(), 'memoram-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ARGS,
-      viewport: { width: 1024, height: 720 },
-    });
+    browser = await launchChromium();
+    context = browser.context;
   });
 
-  afterAll(async () => {
-    await context?.close();
-    if (profile) await rm(profile, { recursive: true, force: true });
-  });
+  afterAll(() => browser?.close());
 
   it('signs in through the consent page: Allow brings a code and the state back to the loopback listener', async () => {
     const e = await start();
