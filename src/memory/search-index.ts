@@ -52,6 +52,9 @@ export class SearchIndex {
   private readonly idToFingerprint = new Map<string, string>();
   /** updated_at as a number, parsed once per write rather than once per hit per search. */
   private readonly updatedMs = new Map<string, number>();
+  /** See boost(): per memory, for the hour in boostHour. */
+  private readonly boosts = new Map<string, number>();
+  private boostHour = 0;
   private readonly words = new Tally();
   private readonly tags = new Tally();
   private readonly index = new MiniSearch<Doc>({
@@ -104,6 +107,7 @@ export class SearchIndex {
     this.tags.add(memory.tags);
     this.memories.set(memory.id, memory);
     this.updatedMs.set(memory.id, Date.parse(memory.updated_at));
+    this.boosts.delete(memory.id);
     this.forgetFingerprint(memory.id);
     if (!memory.unreadable) {
       const fingerprint = this.fingerprintOf(memory.content);
@@ -119,6 +123,7 @@ export class SearchIndex {
     this.words.remove(wordSet(known.content));
     this.tags.remove(known.tags);
     this.updatedMs.delete(id);
+    this.boosts.delete(id);
     this.index.discard(id);
     this.forgetFingerprint(id);
   }
@@ -126,6 +131,7 @@ export class SearchIndex {
   clear(): void {
     this.memories.clear();
     this.updatedMs.clear();
+    this.boosts.clear();
     this.words.clear();
     this.tags.clear();
     this.fingerprintToId.clear();
@@ -161,13 +167,13 @@ export class SearchIndex {
   }
 
   /**
-   * Blends relevance (BM25, relative to the best hit) with importance and recency. The blend keeps
-   * a hit between 2/3 and all of its relevance, so only hits whose relevance reaches 2/3 of the
-   * `needed`-th hit's can make the top `needed`: the rest are never scored or sorted.
+   * Blends relevance (BM25, relative to the best hit) with importance and recency. The blend never
+   * raises a hit above its relevance, and hits come in falling relevance: once the top `needed`
+   * are filled, the first hit whose relevance is below the last of them ends the scan, since no hit
+   * after it can rank higher. A common word's thousands of hits are mostly never scored.
    */
   private rank(hits: SearchResult[], now: number, needed: number): Ranked[] {
     const top = hits[0]?.score ?? 1;
-    const floor = needed < hits.length ? (hits[needed - 1]!.score / top) * (2 / 3) - 0.001 : 0;
     // Recency is measured from the start of the hour, so the order, and with it every page a
     // cursor points into, stays the same between calls.
     const hour = Math.floor(now / HOUR_MS) * HOUR_MS;
@@ -175,18 +181,38 @@ export class SearchIndex {
     const best: Ranked[] = []; // the top `needed` so far, best first (or every hit, sorted at the end)
     for (const hit of hits) {
       const relevance = hit.score / top;
-      if (relevance < floor) break;
-      const memory = this.memories.get(hit.id)!;
-      const ageDays = Math.max(0, hour - (this.updatedMs.get(memory.id) ?? hour)) / DAY_MS;
-      const recency = 0.5 ** (ageDays / RECENCY_HALF_LIFE_DAYS);
-      const importance = Math.min(1, Math.max(0, memory.importance ?? 0.5)); // Memoram's scale is not pinned down
+      const full = !everything && best.length >= needed;
+      if (full && Math.round(relevance * 1000) / 1000 < best[needed - 1]!.score!) break;
       // Rounded before ranking, so float noise (e.g. after the index vacuums) cannot reorder ties.
-      const score = Math.round(((relevance * (1 + 0.3 * importance + 0.2 * recency)) / 1.5) * 1000) / 1000;
-      const ranked = { memory, score, terms: hit.terms };
+      const score = Math.round(relevance * this.boost(hit.id, hour) * 1000) / 1000;
+      const last = full ? best[needed - 1]! : undefined;
+      if (last && !(score > last.score! || (score === last.score && hit.id < last.memory.id))) continue;
+      const ranked = { memory: this.memories.get(hit.id)!, score, terms: hit.terms };
       if (everything) best.push(ranked);
       else insertRanked(best, ranked, needed);
     }
     return everything ? best.sort((a, b) => (ranksAbove(a, b) ? -1 : 1)) : best;
+  }
+
+  /**
+   * A memory's share of its relevance, from 2/3 to all of it: more for important and recent ones.
+   * Cached per memory for the hour recency is measured from (upserts drop their entry).
+   */
+  private boost(id: string, hour: number): number {
+    if (hour !== this.boostHour) {
+      this.boosts.clear();
+      this.boostHour = hour;
+    }
+    let boost = this.boosts.get(id);
+    if (boost === undefined) {
+      const memory = this.memories.get(id)!;
+      const ageDays = Math.max(0, hour - (this.updatedMs.get(id) ?? hour)) / DAY_MS;
+      const recency = 0.5 ** (ageDays / RECENCY_HALF_LIFE_DAYS);
+      const importance = Math.min(1, Math.max(0, memory.importance ?? 0.5)); // Memoram's scale is not pinned down
+      boost = (1 + 0.3 * importance + 0.2 * recency) / 1.5;
+      this.boosts.set(id, boost);
+    }
+    return boost;
   }
 
   /**
