@@ -273,12 +273,14 @@ export class MemoryStore {
 
   /** Everything written for this user after revision `since` (0 = everything), and the revision now. */
   changesSince(userId: string, since: number): Changes {
+    // Nothing changed is the common answer (asked before every tool call): one statement, no
+    // transaction. Otherwise the revision and the rows are read in one snapshot.
+    const current = this.guard(() => this.currentRev());
+    if (current === since) return { blobs: [], deleted: [], rev: current };
     return this.guard(() =>
       this.db
         .transaction((): Changes => {
-          const rev = Number(
-            (this.sql(`SELECT value FROM meta WHERE key = 'rev'`).get() as { value: string }).value,
-          );
+          const rev = this.currentRev();
           if (rev === since) return { blobs: [], deleted: [], rev };
           const raws = this.sql(`${SELECT_BLOB} WHERE b.user_id = ? AND b.rev > ? ORDER BY b.rev`).all(
             userId,
@@ -296,6 +298,10 @@ export class MemoryStore {
         })
         .deferred(),
     );
+  }
+
+  private currentRev(): number {
+    return Number((this.sql(`SELECT value FROM meta WHERE key = 'rev'`).get() as { value: string }).value);
   }
 
   listTags(userId: string): TagRow[] {
