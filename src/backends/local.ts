@@ -5,7 +5,7 @@
  */
 import { DecryptionError, fingerprint, open, seal } from '../crypto/codec.js';
 import { loadOrCreateLocalKey } from '../crypto/local-key.js';
-import { MemoramError, memoryConflict, memoryNotFound } from '../errors.js';
+import { memoryConflict, memoryNotFound } from '../errors.js';
 import type {
   CreateOutcome,
   Memory,

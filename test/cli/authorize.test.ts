@@ -5,7 +5,7 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { afterEach, beforeEach, expect, it, onTestFinished, vi } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
 import { browse, decide, hiddenField } from '../emulator/oauth-helpers.js';
-import { exited, runCli, spawnCli, type TempHome, tempHome } from './spawn.js';
+import { collectOutput, exited, runCli, spawnCli, type TempHome, tempHome } from './spawn.js';
 
 const WAIT = { timeout: 15_000, interval: 25 };
 
@@ -39,14 +39,7 @@ interface Running {
 
 function start(args: string[]): Running {
   const child = spawnCli(['authorize', ...args], env);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk;
-  });
+  const { stdout, stderr } = collectOutput(child);
   child.stdin.end();
   onTestFinished(() => {
     if (child.exitCode === null) child.kill('SIGKILL');
@@ -54,12 +47,12 @@ function start(args: string[]): Running {
   const printed = async (pattern: RegExp) => {
     let match: RegExpMatchArray | null = null;
     await vi.waitFor(() => {
-      match = pattern.exec(stdout);
-      if (!match) throw new Error(`not printed yet: ${pattern}\n${stdout}\n${stderr}`);
+      match = pattern.exec(stdout());
+      if (!match) throw new Error(`not printed yet: ${pattern}\n${stdout()}\n${stderr()}`);
     }, WAIT);
     return match!;
   };
-  return { child, stdout: () => stdout, stderr: () => stderr, printed };
+  return { child, stdout, stderr, printed };
 }
 
 const control = async (route: string) => {

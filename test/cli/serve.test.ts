@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { connectCli, exited, runCli, spawnCli, type TempHome, tempHome } from './spawn.js';
+import { collectOutput, connectCli, exited, runCli, spawnCli, type TempHome, tempHome } from './spawn.js';
 
 let home: TempHome;
 beforeEach(async () => {
@@ -19,16 +19,11 @@ const INITIALIZED = `${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/i
 describe('memoram-mcp serve over stdio', () => {
   it('writes only JSON-RPC to stdout, logs to stderr, and exits cleanly when stdin closes', async () => {
     const child = spawnCli(['serve'], { ...home.env, MEMORAM_LOG_LEVEL: 'debug' });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
+    const { stdout, stderr } = collectOutput(child);
     const answered = (id: number) =>
-      stdout.split('\n').some((line) => line.includes(`"id":${id},`) || line.endsWith(`"id":${id}}`));
+      stdout()
+        .split('\n')
+        .some((line) => line.includes(`"id":${id},`) || line.endsWith(`"id":${id}}`));
     const send = async (id: number, line: string) => {
       child.stdin.write(line);
       await expect.poll(() => answered(id), { timeout: 15_000 }).toBe(true);
@@ -44,7 +39,7 @@ describe('memoram-mcp serve over stdio', () => {
     child.stdin.end();
     expect(await exited(child)).toBe(0);
 
-    const messages = stdout
+    const messages = stdout()
       .split('\n')
       .filter(Boolean)
       .map((line) => JSON.parse(line) as { jsonrpc: string; id?: number; result?: unknown });
@@ -56,22 +51,19 @@ describe('memoram-mcp serve over stdio', () => {
     expect(JSON.stringify(messages.find((message) => message.id === 4)?.result)).toContain(
       'stdio smoke memory',
     );
-    expect(stderr).toContain('serving MCP over stdio');
-    expect(stderr).toContain('shutting down');
-    expect(stderr).not.toContain('stdio smoke memory');
+    expect(stderr()).toContain('serving MCP over stdio');
+    expect(stderr()).toContain('shutting down');
+    expect(stderr()).not.toContain('stdio smoke memory');
   });
 
   it('exits cleanly on SIGTERM and SIGINT', async () => {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       const child = spawnCli(['serve'], home.env);
-      let stderr = '';
-      child.stderr.on('data', (chunk) => {
-        stderr += chunk;
-      });
-      await expect.poll(() => stderr, { timeout: 15_000 }).toContain('serving MCP');
+      const { stderr } = collectOutput(child);
+      await expect.poll(stderr, { timeout: 15_000 }).toContain('serving MCP');
       child.kill(signal);
       expect(await exited(child)).toBe(0);
-      expect(stderr).toContain(signal);
+      expect(stderr()).toContain(signal);
     }
   });
 

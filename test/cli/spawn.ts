@@ -40,9 +40,13 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs a command to completion, feeding `input` on stdin. */
-export function runCli(args: string[], env: Record<string, string>, input = ''): Promise<RunResult> {
-  const child = spawnCli(args, env);
+/** Everything a child process has printed so far, on each stream. */
+export interface Output {
+  stdout(): string;
+  stderr(): string;
+}
+
+export function collectOutput(child: ChildProcessWithoutNullStreams): Output {
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk) => {
@@ -51,10 +55,17 @@ export function runCli(args: string[], env: Record<string, string>, input = ''):
   child.stderr.on('data', (chunk) => {
     stderr += chunk;
   });
+  return { stdout: () => stdout, stderr: () => stderr };
+}
+
+/** Runs a command to completion, feeding `input` on stdin. */
+export function runCli(args: string[], env: Record<string, string>, input = ''): Promise<RunResult> {
+  const child = spawnCli(args, env);
+  const output = collectOutput(child);
   child.stdin.end(input);
   return new Promise((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => resolve({ code, stdout: output.stdout(), stderr: output.stderr() }));
   });
 }
 
