@@ -45,7 +45,7 @@ function word(i) {
 }
 let seed = 42;
 const random = () => {
-  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+  seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
   return seed / 0x7fffffff;
 };
 const pick = () => WORDS[Math.floor(random() ** 2 * WORDS.length)];
