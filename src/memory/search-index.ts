@@ -1,11 +1,12 @@
 /**
  * The in-memory full-text index over decrypted memories: MiniSearch (BM25 with prefix and fuzzy
  * matching and field boosts), blended with importance and recency. It also keeps the content
- * fingerprints used to spot identical memories, so dedup costs no round trip.
+ * fingerprints used to spot identical memories, so dedup costs no round trip, and finds near-duplicates.
  */
 import MiniSearch, { type SearchResult } from 'minisearch';
+import { NearDuplicates } from './near-duplicates.js';
+import { Tally } from './tally.js';
 import type { Memory } from './types.js';
-import { jaccard, Tally, wordSet } from './word-stats.js';
 
 export interface SearchFilters {
   tags?: readonly string[] | undefined;
@@ -42,9 +43,6 @@ const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 const FUZZY_MIN_CHARS = 4;
 const FUZZINESS = 0.2;
-const SIMILAR_PROBE_WORDS = 6;
-/** Words in more memories than this (or 1% of them) make slow probes that say little. */
-const SIMILAR_PROBE_MAX_DOCS = 64;
 
 export class SearchIndex {
   private readonly memories = new Map<string, Memory>();
@@ -55,7 +53,7 @@ export class SearchIndex {
   /** See boost(): per memory, for the hour in boostHour. */
   private readonly boosts = new Map<string, number>();
   private boostHour = 0;
-  private readonly words = new Tally();
+  private readonly nearDuplicates = new NearDuplicates();
   private readonly tags = new Tally();
   private readonly index = new MiniSearch<Doc>({
     fields: ['title', 'summary', 'content', 'tags'],
@@ -99,12 +97,10 @@ export class SearchIndex {
     };
     if (this.index.has(memory.id)) this.index.replace(doc);
     else this.index.add(doc);
-    if (known) {
-      this.words.remove(wordSet(known.content));
-      this.tags.remove(known.tags);
-    }
-    this.words.add(wordSet(memory.content));
+    if (known) this.tags.remove(known.tags);
     this.tags.add(memory.tags);
+    if (memory.unreadable) this.nearDuplicates.remove(memory.id);
+    else this.nearDuplicates.add(memory.id, memory.content);
     this.memories.set(memory.id, memory);
     this.updatedMs.set(memory.id, Date.parse(memory.updated_at));
     this.boosts.delete(memory.id);
@@ -120,7 +116,7 @@ export class SearchIndex {
     const known = this.memories.get(id);
     if (!known) return;
     this.memories.delete(id);
-    this.words.remove(wordSet(known.content));
+    this.nearDuplicates.remove(id);
     this.tags.remove(known.tags);
     this.updatedMs.delete(id);
     this.boosts.delete(id);
@@ -132,7 +128,7 @@ export class SearchIndex {
     this.memories.clear();
     this.updatedMs.clear();
     this.boosts.clear();
-    this.words.clear();
+    this.nearDuplicates.clear();
     this.tags.clear();
     this.fingerprintToId.clear();
     this.idToFingerprint.clear();
@@ -231,28 +227,13 @@ export class SearchIndex {
     return this.index.search(query, { filter, fuzzy: (term) => (missing.has(term) ? FUZZINESS : false) });
   }
 
-  /** Memories whose wording overlaps heavily with `content` (word-set Jaccard ≥ threshold). */
+  /** Up to five memories whose wording overlaps heavily with `content` (word-set Jaccard ≥ threshold), most alike first. */
   similarTo(content: string, excludeId?: string, threshold = 0.6): Memory[] {
-    const words = wordSet(content);
-    if (words.size === 0) return [];
-    const probe = this.words.rarest(
-      words,
-      SIMILAR_PROBE_WORDS,
-      Math.max(SIMILAR_PROBE_MAX_DOCS, this.size / 100),
-    );
-    if (probe.length === 0) return [];
-    const candidates = this.index.search(probe.join(' '), {
-      prefix: false,
-      fuzzy: false,
-      fields: ['content'],
-    });
-    const similar: Memory[] = [];
-    for (const hit of candidates.slice(0, 10)) {
-      const memory = this.memories.get(hit.id)!;
-      if (memory.id === excludeId || memory.unreadable) continue;
-      if (jaccard(words, wordSet(memory.content)) >= threshold) similar.push(memory);
-    }
-    return similar.slice(0, 5);
+    return this.nearDuplicates
+      .find(content, threshold)
+      .filter(({ id }) => id !== excludeId)
+      .slice(0, 5)
+      .map(({ id }) => this.memories.get(id)!);
   }
 
   /** How many memories carry each tag. */

@@ -70,7 +70,7 @@ describe('SearchIndex', () => {
     expect(index.search('kitchen', {}).total).toBe(2);
   });
 
-  it('finds near-duplicates by their rarest words, and keeps word counts right across updates', () => {
+  it('finds near-duplicates, and forgets a memory’s old wording after an update and a removal', () => {
     const index = filled(300);
     const original = memory(9999, 'The user keeps a sourdough starter named Clint in the fridge');
     index.upsert(original);
