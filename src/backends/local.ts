@@ -1,7 +1,8 @@
 /**
  * The local backend: memories in the SQLite store under one fixed user, content sealed with the
  * local key. It syncs eagerly: asking it what changed costs one indexed query, which lets several
- * server processes share one file and still see each other's writes.
+ * server processes share one file and still see each other's writes. Its own writes are not read
+ * back: the service indexed them as they were made.
  */
 import { DecryptionError, fingerprint, open, seal } from '../crypto/codec.js';
 import { loadOrCreateLocalKey } from '../crypto/local-key.js';
@@ -24,6 +25,13 @@ export class LocalBackend implements MemoryBackend {
   readonly kind = 'local';
   readonly syncMode = 'eager';
 
+  /**
+   * Writes made through this backend since the last sync. Each write, from any process, moves the
+   * store's revision on by exactly one, so when the revision moved by this many, every change is
+   * one of these.
+   */
+  private ownWrites = 0;
+
   constructor(
     private readonly store: MemoryStore,
     private readonly key: Buffer,
@@ -43,6 +51,15 @@ export class LocalBackend implements MemoryBackend {
 
   async sync(token: string | undefined): Promise<SyncResult> {
     const since = token === undefined ? 0 : Number(token);
+    const ownWrites = this.ownWrites;
+    this.ownWrites = 0;
+    // From revision 0 the answer is a full load, which the service starts over from.
+    if (since > 0) {
+      const revision = this.store.revision();
+      if (revision - since === ownWrites) {
+        return { upserts: [], deleted: [], token: String(revision), full: false };
+      }
+    }
     const changes = this.store.changesSince(LOCAL_USER_ID, since);
     return {
       upserts: changes.blobs.map((blob) => this.toMemory(blob)),
@@ -69,6 +86,7 @@ export class LocalBackend implements MemoryBackend {
       content: seal(fields.content, this.key),
       fingerprint: contentFingerprint,
     });
+    if (!existing) this.ownWrites++;
     return { memory: this.toMemory(blob, existing ? undefined : fields.content), deduplicated: existing };
   }
 
@@ -80,11 +98,14 @@ export class LocalBackend implements MemoryBackend {
     const outcome = this.store.updateBlob(LOCAL_USER_ID, id, { ...patch, ...sealed }, expectedUpdatedAt);
     if (outcome.status === 'not_found') throw memoryNotFound(id);
     if (outcome.status === 'conflict') throw memoryConflict(id, outcome.current_updated_at);
+    this.ownWrites++;
     return this.toMemory(outcome.blob);
   }
 
   async delete(id: string): Promise<boolean> {
-    return this.store.deleteBlob(LOCAL_USER_ID, id);
+    const deleted = this.store.deleteBlob(LOCAL_USER_ID, id);
+    if (deleted) this.ownWrites++;
+    return deleted;
   }
 
   async listTags(): Promise<TagMeta[]> {

@@ -275,7 +275,7 @@ export class MemoryStore {
   changesSince(userId: string, since: number): Changes {
     // Nothing changed is the common answer (asked before every tool call): one statement, no
     // transaction. Otherwise the revision and the rows are read in one snapshot.
-    const current = this.guard(() => this.currentRev());
+    const current = this.revision();
     if (current === since) return { blobs: [], deleted: [], rev: current };
     return this.guard(() =>
       this.db
@@ -298,6 +298,11 @@ export class MemoryStore {
         })
         .deferred(),
     );
+  }
+
+  /** The store-wide revision: how many writes (creates, updates, deletes) the file has seen. */
+  revision(): number {
+    return this.guard(() => this.currentRev());
   }
 
   private currentRev(): number {
