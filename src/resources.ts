@@ -2,7 +2,8 @@
  * The MCP resources and their change notifications: `memoram://memories/{id}` (one memory with its
  * content; listing offers the most recent ones), `memoram://tags` and `memoram://status`. After a
  * write, subscribers hear `notifications/resources/updated` for what changed, and every client
- * hears `resources/list_changed` when memories come or go.
+ * hears `resources/list_changed` when memories come or go. Changes are gathered for a moment first,
+ * so a burst of writes (an import, a client saving in parallel) is one notification per URI.
  *
  * Subscriptions differ by protocol era: a 2025-era client subscribes per URI with
  * `resources/subscribe`, so this server keeps the set and notifies only those; on 2026-07-28 the
@@ -31,6 +32,8 @@ const LISTED_MEMORIES = 50;
 /** The first protocol revision whose serving entry filters change notifications itself. */
 const MODERN_REVISION = '2026-07-28';
 const JSON_MIME = 'application/json';
+/** How long changes gather before they are announced. */
+const NOTIFY_AFTER_MS = 50;
 
 export function memoryUri(id: string): string {
   return `memoram://memories/${encodeURIComponent(id)}`;
@@ -83,7 +86,12 @@ export function registerResources(server: McpServer, deps: ServerDeps): () => vo
     (uri) => read(uri.href, async () => json(uri.href, await status(deps.connection))),
   );
   const subscribed = handleSubscriptions(server);
-  return watchChanges(deps.connection, changeNotifier(server, deps, subscribed));
+  const notifier = changeNotifier(server, deps, subscribed);
+  const stopWatching = watchChanges(deps.connection, notifier.change);
+  return () => {
+    stopWatching();
+    notifier.stop();
+  };
 }
 
 async function listMemories(deps: ServerDeps) {
@@ -176,14 +184,33 @@ type Change = ChangeEvent | { type: 'connected' };
 function changeNotifier(server: McpServer, deps: ServerDeps, subscribed: ReadonlySet<string>) {
   const send = (notification: Promise<void>) =>
     notification.catch((error) => deps.logger.debug('a change notification was not delivered', { error }));
-  return (change: Change) => {
-    if (!server.isConnected()) return;
-    // Dated revisions compare as strings.
-    const modern = (server.server.getNegotiatedProtocolVersion() ?? '') >= MODERN_REVISION;
-    for (const uri of changedUris(change)) {
-      if (modern || subscribed.has(uri)) send(server.server.sendResourceUpdated({ uri }));
+  const changed = new Set<string>();
+  let listChanged = false;
+  let timer: NodeJS.Timeout | undefined;
+  const flush = () => {
+    timer = undefined;
+    if (server.isConnected()) {
+      // Dated revisions compare as strings.
+      const modern = (server.server.getNegotiatedProtocolVersion() ?? '') >= MODERN_REVISION;
+      for (const uri of changed) {
+        if (modern || subscribed.has(uri)) send(server.server.sendResourceUpdated({ uri }));
+      }
+      if (listChanged) send(server.server.sendResourceListChanged());
     }
-    if (change.type !== 'updated') send(server.server.sendResourceListChanged());
+    changed.clear();
+    listChanged = false;
+  };
+  return {
+    change(change: Change) {
+      if (!server.isConnected()) return;
+      for (const uri of changedUris(change)) changed.add(uri);
+      if (change.type !== 'updated') listChanged = true;
+      timer ??= setTimeout(flush, NOTIFY_AFTER_MS).unref();
+    },
+    stop() {
+      clearTimeout(timer);
+      timer = undefined;
+    },
   };
 }
 

@@ -111,6 +111,7 @@ describe.each<Era>(['legacy', 'modern'])('change notifications (%s era)', (era) 
     // A 2025-era client hears list changes unasked; a 2026-07-28 one asks for them on a listen stream.
     if (era === 'modern') await pair.client.listen({ resourcesListChanged: true });
     const watched = await createMemory({ content: 'watched memory' });
+    await vi.waitFor(() => expect(events.listChanges()).toBe(1));
     const other = await createMemory({ content: 'other memory' });
     await vi.waitFor(() => expect(events.listChanges()).toBe(2));
     const uri = `memoram://memories/${watched}`;
@@ -127,6 +128,17 @@ describe.each<Era>(['legacy', 'modern'])('change notifications (%s era)', (era) 
     await callTool(pair.client, 'delete_memories', { ids: [watched] });
     await vi.waitFor(() => expect(events.listChanges()).toBe(before + 1));
     expect(events.updatedUris()).toEqual([uri, uri]);
+  });
+
+  it('announce a burst of writes together', async () => {
+    pair = await startLocal({ era });
+    const events = recordResourceNotifications(pair.client);
+    if (era === 'modern') await pair.client.listen({ resourcesListChanged: true });
+    await Promise.all(Array.from({ length: 20 }, (_, i) => createMemory({ content: `burst memory ${i}` })));
+    await vi.waitFor(() => expect(events.listChanges()).toBeGreaterThan(0));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Without gathering, one list change per create.
+    expect(events.listChanges()).toBeLessThan(20);
   });
 });
 
