@@ -3,7 +3,8 @@
  * with a random 12-byte IV and a 16-byte tag (the Memoram contract's recommended envelope, §8.3).
  * This module owns the format; nothing else touches node:crypto ciphers.
  */
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
+import { randomBytesPooled } from './random.js';
 
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -28,7 +29,7 @@ function assertKey(key: Buffer): void {
 
 export function seal(plaintext: string, key: Buffer): string {
   assertKey(key);
-  const iv = randomBytes(IV_BYTES);
+  const iv = randomBytesPooled(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
   return `${iv.toString('hex')}:${cipher.getAuthTag().toString('hex')}:${body.toString('hex')}`;

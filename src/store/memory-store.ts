@@ -4,8 +4,9 @@
  * write bumps a store-wide revision, and deletes leave tombstones, so a reader can catch up on
  * what other processes changed with one indexed query (changesSince).
  */
-import { randomBytes } from 'node:crypto';
+
 import type Database from 'better-sqlite3';
+import { randomBytesPooled } from '../crypto/random.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { openDatabase, storeError } from './sqlite.js';
 import type { BlobPatch, BlobRow, Changes, ListBlobsQuery, NewBlob, TagRow, UpdateOutcome } from './types.js';
@@ -28,7 +29,7 @@ const SELECT_BLOB = `
   FROM blobs b`;
 
 export function newId(prefix: 'mem' | 'tag'): string {
-  return `${prefix}_${randomBytes(12).toString('hex')}`;
+  return `${prefix}_${randomBytesPooled(12).toString('hex')}`;
 }
 
 function toBlob(raw: RawBlob): BlobRow {
