@@ -1,11 +1,13 @@
 /**
- * The in-memory full-text index over decrypted memories: MiniSearch (BM25 with prefix and fuzzy
- * matching and field boosts), blended with importance and recency. It also keeps the content
- * fingerprints used to spot identical memories, so dedup costs no round trip, and finds near-duplicates.
+ * The in-memory index over decrypted memories: full-text matches (text-index.ts) blended with
+ * importance and recency, filters, and most-recent listings. It also keeps the content
+ * fingerprints used to spot identical memories, so dedup costs no round trip, finds
+ * near-duplicates, and counts tags.
  */
-import MiniSearch, { type SearchResult } from 'minisearch';
+import type { SearchResult } from 'minisearch';
 import { NearDuplicates } from './near-duplicates.js';
 import { Tally } from './tally.js';
+import { TextIndex } from './text-index.js';
 import type { Memory } from './types.js';
 
 export interface SearchFilters {
@@ -29,20 +31,9 @@ export interface Ranked {
   terms: string[];
 }
 
-interface Doc {
-  id: string;
-  title: string;
-  summary: string;
-  content: string;
-  tags: string;
-}
-
-const BOOST = { title: 3, tags: 2.5, summary: 2, content: 1 };
 const RECENCY_HALF_LIFE_DAYS = 90;
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
-const FUZZY_MIN_CHARS = 4;
-const FUZZINESS = 0.2;
 
 export class SearchIndex {
   private readonly memories = new Map<string, Memory>();
@@ -55,15 +46,7 @@ export class SearchIndex {
   private boostHour = 0;
   private readonly nearDuplicates = new NearDuplicates();
   private readonly tags = new Tally();
-  private readonly index = new MiniSearch<Doc>({
-    fields: ['title', 'summary', 'content', 'tags'],
-    searchOptions: {
-      boost: BOOST,
-      prefix: (term) => term.length >= 3,
-      maxFuzzy: 2,
-      combineWith: 'OR',
-    },
-  });
+  private readonly text = new TextIndex();
 
   constructor(private readonly fingerprintOf: (content: string) => string) {}
 
@@ -88,15 +71,7 @@ export class SearchIndex {
       this.memories.set(memory.id, memory);
       return;
     }
-    const doc: Doc = {
-      id: memory.id,
-      title: memory.title,
-      summary: memory.summary,
-      content: memory.content,
-      tags: memory.tags.join(' '),
-    };
-    if (this.index.has(memory.id)) this.index.replace(doc);
-    else this.index.add(doc);
+    this.text.put(memory);
     if (known) this.tags.remove(known.tags);
     this.tags.add(memory.tags);
     if (memory.unreadable) this.nearDuplicates.remove(memory.id);
@@ -120,7 +95,7 @@ export class SearchIndex {
     this.tags.remove(known.tags);
     this.updatedMs.delete(id);
     this.boosts.delete(id);
-    this.index.discard(id);
+    this.text.drop(id);
     this.forgetFingerprint(id);
   }
 
@@ -132,7 +107,7 @@ export class SearchIndex {
     this.tags.clear();
     this.fingerprintToId.clear();
     this.idToFingerprint.clear();
-    this.index.removeAll();
+    this.text.clear();
   }
 
   private forgetFingerprint(id: string): void {
@@ -158,7 +133,7 @@ export class SearchIndex {
       };
     }
     // Without filters MiniSearch gets no callback at all: it would run once per hit, thousands of times.
-    const hits = this.match(query, accept && ((hit) => accept(this.memories.get(hit.id)!)));
+    const hits = this.text.match(query, accept && ((hit) => accept(this.memories.get(hit.id)!)));
     return { ranked: this.rank(hits, now, needed), total: hits.length };
   }
 
@@ -209,22 +184,6 @@ export class SearchIndex {
       this.boosts.set(id, boost);
     }
     return boost;
-  }
-
-  /**
-   * Exact and prefix matching first; fuzzy matching (the costly part at 10,000 memories) only for
-   * the query terms that matched nothing, which is where a typo hides.
-   */
-  private match(query: string, filter: ((hit: SearchResult) => boolean) | undefined): SearchResult[] {
-    const exact = this.index.search(query, { filter, fuzzy: false });
-    const terms = tokenize(query).filter((term) => term.length >= FUZZY_MIN_CHARS);
-    const missing = new Set(terms);
-    for (const hit of exact) {
-      if (missing.size === 0) break;
-      for (const term of hit.queryTerms) missing.delete(term);
-    }
-    if (missing.size === 0) return exact;
-    return this.index.search(query, { filter, fuzzy: (term) => (missing.has(term) ? FUZZINESS : false) });
   }
 
   /** Up to five memories whose wording overlaps heavily with `content` (word-set Jaccard ≥ threshold), most alike first. */
@@ -294,13 +253,4 @@ function compileFilters(filters: SearchFilters): ((memory: Memory) => boolean) |
     if (before !== undefined && !(created < before)) return false;
     return true;
   };
-}
-
-const defaultTokenize = MiniSearch.getDefault('tokenize') as (text: string) => string[];
-
-/** The query's terms as MiniSearch indexes them (its default tokenizer, lowercased). */
-function tokenize(query: string): string[] {
-  return defaultTokenize(query)
-    .map((term) => term.toLowerCase())
-    .filter(Boolean);
 }
