@@ -82,7 +82,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: T
         title: spec.title,
         description: spec.description,
         inputSchema: listed(spec.input),
-        outputSchema: listed(spec.output),
+        outputSchema: listed(spec.output, 'parsed by the handler'),
         annotations: spec.annotations,
       };
       // The SDK has validated args against spec.input before this runs.
@@ -114,15 +114,20 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: T
  * context on every turn (test/tool-list.test.ts holds it to a budget). Input schemas lose only
  * `$schema` (MCP tool schemas are draft 2020-12 unless they say otherwise). Output schemas also
  * lose `required` and `additionalProperties: false`: every result is parsed through the zod schema
- * before it leaves, so the server keeps those promises without spelling them out. Validation is
- * zod's own either way.
+ * before it leaves, so the server keeps those promises without spelling them out. For the same
+ * reason the SDK's own check of a result against the output schema passes it through, rather than
+ * parse every result a second time.
  */
-function listed(schema: z.ZodObject): StandardSchemaWithJSON<unknown, Record<string, unknown>> {
+function listed(
+  schema: z.ZodObject,
+  output?: 'parsed by the handler',
+): StandardSchemaWithJSON<unknown, Record<string, unknown>> {
   const standard = schema['~standard'];
   const strip = ({ $schema: _dialect, ...rest }: Record<string, unknown>) => rest;
   return {
     '~standard': {
       ...standard,
+      ...(output ? { validate: (value: unknown) => ({ value: value as Record<string, unknown> }) } : {}),
       jsonSchema: {
         input: (options) => strip(standard.jsonSchema.input(options)),
         output: (options) => withoutShapeRules(strip(standard.jsonSchema.output(options))),
