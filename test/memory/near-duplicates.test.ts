@@ -54,6 +54,23 @@ describe('NearDuplicates', () => {
     expect(finder.find('Lunch is at one', 0.6)).toEqual([]);
   });
 
+  it('keeps buckets shared by several memories right as they go', () => {
+    const finder = new NearDuplicates();
+    const note = 'The user takes the 8:15 train to Zurich on weekdays';
+    for (const id of ['a', 'b', 'c']) finder.add(id, note);
+    const ids = () => finder.find(note, 0.6).map((hit) => hit.id);
+    expect(ids()).toEqual(['a', 'b', 'c']);
+    finder.remove('b');
+    expect(ids()).toEqual(['a', 'c']);
+    finder.remove('a');
+    expect(ids()).toEqual(['c']);
+    finder.add('a', note);
+    expect(ids()).toEqual(['a', 'c']);
+    finder.remove('c');
+    finder.remove('a');
+    expect(ids()).toEqual([]);
+  });
+
   it('finds nearly every pair at or above the threshold among thousands, and never one below it', () => {
     const finder = new NearDuplicates();
     const pick = words(7);
