@@ -2,18 +2,14 @@
 /**
  * The memoram-mcp command: parse the command line, load the configuration, run the command. The
  * only place that calls process.exit; a bad configuration is one line on stderr and exit code 1.
+ * Each command loads its own modules when it runs, so an MCP client starting `serve` on the local
+ * store waits for neither the emulator nor the Memoram client.
  */
 import { createRequire } from 'node:module';
-import { authorizeCommand } from './commands/authorize.js';
-import { runEmulator } from './commands/emulator.js';
-import { logout } from './commands/logout.js';
-import { serve } from './commands/serve.js';
-import { collectStatus, formatStatus } from './commands/status.js';
-import { exportJson, exportMarkdown, importMemories, readImportFile } from './commands/transfer.js';
 import { type Config, ConfigError, loadConfig, parseCommandLine } from './config.js';
+import type { Connection } from './connection.js';
 import { MemoramError } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
-import { openConnection } from './open-connection.js';
 
 const HELP = `memoram-mcp — long-term memory for MCP clients, backed by Memoram or an encrypted local store
 
@@ -57,11 +53,8 @@ function setup(args: readonly string[], env: NodeJS.ProcessEnv, commandOptions =
   };
 }
 
-async function withService<T>(
-  config: Readonly<Config>,
-  logger: Logger,
-  work: (c: Awaited<ReturnType<typeof openConnection>>) => Promise<T>,
-) {
+async function withService<T>(config: Readonly<Config>, logger: Logger, work: (c: Connection) => Promise<T>) {
+  const { openConnection } = await import('./open-connection.js');
   const connection = await openConnection(config, logger);
   try {
     return await work(connection);
@@ -76,6 +69,7 @@ const COMMANDS: Record<string, Command> = {
       db: { type: 'string' },
       'auto-approve': { type: 'boolean' },
     });
+    const { runEmulator } = await import('./commands/emulator.js');
     return runEmulator(config, logger, {
       dbFile: flags.db as string | undefined,
       autoApprove: flags['auto-approve'] === true,
@@ -86,6 +80,7 @@ const COMMANDS: Record<string, Command> = {
     const memoryKey = (flags['memory-key'] as string | undefined)?.trim();
     if (memoryKey === '')
       throw new ConfigError('--memory-key needs the memory key (or set MEMORAM_MEMORY_KEY).');
+    const { authorizeCommand } = await import('./commands/authorize.js');
     const stop = new AbortController();
     const interrupt = () => stop.abort();
     process.once('SIGINT', interrupt);
@@ -97,16 +92,19 @@ const COMMANDS: Record<string, Command> = {
   },
   serve: async (args, env) => {
     const { config, logger } = setup(args, env);
+    const { serve } = await import('./commands/serve.js');
     return serve(config, logger, version());
   },
   status: async (args, env) => {
     const { config, logger, flags } = setup(args, env, { json: { type: 'boolean' } });
+    const { collectStatus, formatStatus } = await import('./commands/status.js');
     const report = await collectStatus(config, logger);
     process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report));
     return 0;
   },
   logout: async (args, env) => {
     const { config } = setup(args, env);
+    const { logout } = await import('./commands/logout.js');
     process.stdout.write(logout(config));
     return 0;
   },
@@ -115,6 +113,7 @@ const COMMANDS: Record<string, Command> = {
     const format = flags.format ?? 'json';
     if (format !== 'json' && format !== 'markdown')
       throw new ConfigError('--format must be json or markdown.');
+    const { exportJson, exportMarkdown } = await import('./commands/transfer.js');
     const memories = await withService(config, logger, (connection) => connection.service().all());
     process.stdout.write(format === 'json' ? exportJson(memories) : exportMarkdown(memories));
     return 0;
@@ -125,6 +124,7 @@ const COMMANDS: Record<string, Command> = {
     if (!file || extra.length > 0) throw new ConfigError('Usage: memoram-mcp import FILE');
     if (config.readOnly)
       throw new ConfigError('import writes memories; unset --read-only / MEMORAM_READ_ONLY.');
+    const { importMemories, readImportFile } = await import('./commands/transfer.js');
     const entries = await readImportFile(file);
     const report = await withService(config, logger, (connection) =>
       importMemories(connection.service(), entries),

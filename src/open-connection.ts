@@ -1,13 +1,13 @@
 /**
  * Builds the Connection the configuration asks for: the local store by default, Memoram when a
- * developer API key is configured.
+ * developer API key is configured. The Memoram side (HTTP client, OAuth, credentials) is loaded
+ * only then.
  */
 import { openLocalBackend } from './backends/local.js';
 import type { Config } from './config.js';
 import { type Connection, LocalConnection } from './connection.js';
 import type { Logger } from './logger.js';
 import { MemoryService } from './memory/service.js';
-import { RemoteConnection } from './remote-connection.js';
 
 export async function openConnection(config: Readonly<Config>, logger: Logger): Promise<Connection> {
   if (config.backend === 'local') {
@@ -18,5 +18,6 @@ export async function openConnection(config: Readonly<Config>, logger: Logger): 
       }),
     );
   }
+  const { RemoteConnection } = await import('./remote-connection.js');
   return RemoteConnection.open(config, logger);
 }
