@@ -28,10 +28,12 @@ export interface NearDuplicate {
 export class NearDuplicates {
   private readonly signatures = new Map<string, Signature>();
   private readonly bands = Array.from({ length: BANDS }, () => new Map<number, string[]>());
+  /** The last text signed: a create looks for its near-duplicates, then adds itself, with the same text. */
+  private last: { content: string; signature: Signature | undefined } | undefined;
 
   add(id: string, content: string): void {
     this.remove(id);
-    const signature = sign(content);
+    const signature = this.sign(content);
     if (!signature) return;
     this.signatures.set(id, signature);
     signature.buckets.forEach((key, band) => {
@@ -59,7 +61,7 @@ export class NearDuplicates {
 
   /** The memories at Jaccard ≥ `threshold` from `content`, most alike first (then by id). */
   find(content: string, threshold: number): NearDuplicate[] {
-    const signature = sign(content);
+    const signature = this.sign(content);
     if (!signature) return [];
     const seen = new Set<string>();
     const found: NearDuplicate[] = [];
@@ -72,6 +74,11 @@ export class NearDuplicates {
       }
     });
     return found.sort((a, b) => b.jaccard - a.jaccard || (a.id < b.id ? -1 : 1));
+  }
+
+  private sign(content: string): Signature | undefined {
+    if (this.last?.content !== content) this.last = { content, signature: sign(content) };
+    return this.last.signature;
   }
 }
 
