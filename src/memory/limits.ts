@@ -69,3 +69,11 @@ export const MemoryFieldsSchema = z.object({
 
 export const DEFAULT_IMPORTANCE = 0.5;
 export const DEFAULT_CONFIDENCE = 1;
+
+/** Tags are trimmed, lowercased and deduplicated, keeping their order. */
+export function normalizeTags(tags: readonly string[] | undefined): string[] {
+  return [...new Set((tags ?? []).map((tag) => tag.trim().toLowerCase()).filter(Boolean))].slice(
+    0,
+    LIMITS.tags,
+  );
+}

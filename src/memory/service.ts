@@ -3,10 +3,10 @@
  * It keeps the search index current (eagerly for the local store, in the background for
  * Memoram), enforces the limits, finds duplicates, and tells listeners what changed.
  */
-import { createHash } from 'node:crypto';
 import { MemoramError } from '../errors.js';
 import { untilAborted } from '../until-aborted.js';
-import { DEFAULT_CONFIDENCE, DEFAULT_IMPORTANCE, LIMITS } from './limits.js';
+import { DEFAULT_CONFIDENCE, DEFAULT_IMPORTANCE, normalizeTags } from './limits.js';
+import { decodeSearchCursor, encodeSearchCursor, searchKey } from './search-cursor.js';
 import { type SearchFilters, SearchIndex } from './search-index.js';
 import { snippet } from './snippet.js';
 import type { Memory, MemoryBackend, MemoryFields, MemoryMeta, MemoryPatch, TagInfo } from './types.js';
@@ -133,7 +133,7 @@ export class MemoryService {
     await this.refresh(signal);
     const limit = params.limit ?? 10;
     const query = params.query ?? '';
-    const key = cursorKey(params);
+    const key = searchKey(params);
     const offset = params.cursor ? decodeSearchCursor(params.cursor, key) : 0;
     const { ranked, total } = this.index.search(query, params, this.now(), offset + limit);
     const page = ranked.slice(offset, offset + limit);
@@ -302,40 +302,11 @@ export class MemoryService {
   }
 }
 
-/** `promise`, or the signal's reason as soon as it aborts. */
 /** A refusal (invalid, forbidden…) wrote nothing; a timeout, a cancel or an outage may have. */
 function mightHaveLanded(error: unknown): boolean {
   return !(error instanceof MemoramError) || error.code === 'UPSTREAM_UNAVAILABLE';
 }
 
-/** Tags are trimmed, lowercased and deduplicated, keeping their order. */
-export function normalizeTags(tags: readonly string[] | undefined): string[] {
-  return [...new Set((tags ?? []).map((tag) => tag.trim().toLowerCase()).filter(Boolean))].slice(
-    0,
-    LIMITS.tags,
-  );
-}
-
 function queryWords(query: string): string[] {
   return query.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
-}
-
-function cursorKey(params: SearchParams): string {
-  const { cursor: _cursor, limit: _limit, ...rest } = params;
-  return createHash('sha256').update(JSON.stringify(rest)).digest('base64url').slice(0, 10);
-}
-
-function encodeSearchCursor(offset: number, key: string): string {
-  return Buffer.from(`${offset}.${key}`).toString('base64url');
-}
-
-function decodeSearchCursor(cursor: string, key: string): number {
-  const [offset, cursorKeyPart] = Buffer.from(cursor, 'base64url').toString('utf8').split('.');
-  const value = Number(offset);
-  if (cursorKeyPart !== key || !Number.isInteger(value) || value < 0) {
-    throw new MemoramError('INVALID_INPUT', 'The cursor does not belong to this search.', {
-      hint: 'Repeat the same query and filters with the next_cursor you were given, or omit cursor to start over.',
-    });
-  }
-  return value;
 }
