@@ -211,3 +211,14 @@ export function isLoopback(address: string | undefined): boolean {
 export function isLoopbackHost(host: string | undefined): boolean {
   return host !== undefined && /^(127\.0\.0\.1|localhost|\[::1\])(:\d{1,5})?$/i.test(host);
 }
+
+/**
+ * A Host header naming the server by IP address or as localhost, any port: how a browser reaches an
+ * emulator on this machine or, from a phone, on the local network. A name that is neither is a
+ * web site whose DNS points at the emulator (DNS rebinding), reading pages as if it were them.
+ */
+export function isDirectHost(host: string | undefined): boolean {
+  if (host === undefined) return false;
+  const name = /^(.+?)(:\d{1,5})?$/.exec(host)?.[1] ?? '';
+  return /^localhost$/i.test(name) || /^(\d{1,3}\.){3}\d{1,3}$/.test(name) || /^\[[0-9a-f:.]+\]$/i.test(name);
+}

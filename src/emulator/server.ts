@@ -18,6 +18,7 @@ import {
   type EmulatorResponse,
   type Handler,
   HttpError,
+  isDirectHost,
   isLoopback,
   isLoopbackHost,
   MAX_FORM_BYTES,
@@ -119,6 +120,10 @@ class EmulatorHttpServer implements EmulatorServer {
 
   /** The dashboard: not part of the API, so neither logged nor subject to faults. */
   private async handlePage(req: IncomingMessage, res: ServerResponse, url: URL, path: string) {
+    if (!isDirectHost(req.headers.host)) {
+      const refusal = 'The dashboard answers only when addressed by IP address or as localhost.';
+      return send(res, pageForError(new HttpError(403, 'forbidden', refusal)));
+    }
     let body: string | null;
     try {
       body = await readBody(req, MAX_FORM_BYTES);

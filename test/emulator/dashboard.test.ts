@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/index.js';
 import { api, control, start, tokenFor } from './helpers.js';
@@ -162,9 +163,39 @@ describe('GET /dashboard', () => {
     expect(demo).toContain(`href="/dashboard?user=${other.user_id}"`);
   });
 
+  it('answers only when addressed by IP address or as localhost, so a rebound name cannot read the key', async () => {
+    const e = await start();
+    const { port } = new URL(e.origin);
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `192.168.1.20:${port}`]) {
+      const page = await getWithHost(e.dashboardUrl, host);
+      expect(page.status).toBe(200);
+      expect(page.text).toContain(e.demoUser.memory_key);
+    }
+    for (const host of [`attacker.example:${port}`, `127.0.0.1.attacker.example:${port}`]) {
+      const page = await getWithHost(e.dashboardUrl, host);
+      expect(page.status).toBe(403);
+      expect(page.text).not.toContain(e.demoUser.memory_key);
+    }
+  });
+
   it('is not part of the API, so the request log leaves it out', async () => {
     const e = await start();
     await browse(e.dashboardUrl);
     expect((await control(e, 'GET', '/requests')).body.requests).toEqual([]);
   });
 });
+
+/** A GET with the Host header a browser would send for `host`, which fetch does not let one set. */
+function getWithHost(url: string, host: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers: { host }, agent: false }, (res) => {
+      let text = '';
+      res.on('data', (chunk) => {
+        text += chunk;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}

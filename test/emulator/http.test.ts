@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isLoopback, isLoopbackHost } from '../../src/emulator/http.js';
+import { isDirectHost, isLoopback, isLoopbackHost } from '../../src/emulator/http.js';
 
 describe('isLoopback', () => {
   it('knows the loopback forms Node reports', () => {
@@ -25,5 +25,30 @@ describe('isLoopbackHost', () => {
       '10.0.0.1',
     ])
       expect(isLoopbackHost(host)).toBe(false);
+  });
+});
+
+describe('isDirectHost', () => {
+  it('accepts IP addresses and localhost, with or without a port, and no other name', () => {
+    for (const host of [
+      '127.0.0.1:3939',
+      '192.168.1.20:3939',
+      '10.0.0.5',
+      'localhost',
+      '[::1]:3939',
+      '[fe80::1]',
+    ])
+      expect(isDirectHost(host)).toBe(true);
+    for (const host of [
+      undefined,
+      '',
+      'evil.example',
+      'evil.example:3939',
+      '127.0.0.1.evil.example',
+      'localhost.evil',
+      '192.168.1.20.nip.io',
+      '::1',
+    ])
+      expect(isDirectHost(host)).toBe(false);
   });
 });
