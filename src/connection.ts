@@ -46,6 +46,8 @@ export interface Connection {
   authorize(input: AuthorizeInput, options?: AuthorizeOptions): Promise<ConnectionState>;
   /** Called whenever service() starts returning a different service (e.g. after approval). */
   onServiceChange(listener: (service: MemoryService) => void): () => void;
+  /** Called whenever status() changes, whether or not an authorize call is waiting. */
+  onStatusChange(listener: (state: ConnectionState) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -73,6 +75,10 @@ export class LocalConnection implements Connection {
   }
 
   onServiceChange(): () => void {
+    return () => {};
+  }
+
+  onStatusChange(): () => void {
     return () => {};
   }
 

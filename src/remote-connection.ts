@@ -121,6 +121,10 @@ export class RemoteConnection implements Connection {
     return () => this.listeners.delete(listener);
   }
 
+  onStatusChange(listener: (state: ConnectionState) => void): () => void {
+    return this.options.flow.onChange(() => listener(this.options.flow.current()));
+  }
+
   async close(): Promise<void> {
     await this.options.flow.close();
     await this.memory?.close();

@@ -125,7 +125,9 @@ async function withPushedUrl(input: AuthorizeInput, call: ToolCall): Promise<Aut
     onAuthorizationUrl: (url) => {
       if (pushed) return;
       pushed = true;
-      const params = { mode: 'url' as const, message: SIGN_IN_PROMPT, url, elicitationId: randomUUID() };
+      const elicitationId = randomUUID();
+      const params = { mode: 'url' as const, message: SIGN_IN_PROMPT, url, elicitationId };
+      completeWhenSignInEnds(call, url, elicitationId);
       // The user may take minutes over the page; the answer only matters if it comes within the call.
       // Related to the call, so on Streamable HTTP it rides the call's own stream, ahead of the result.
       const { ctx } = call.mcp;
@@ -143,6 +145,24 @@ async function withPushedUrl(input: AuthorizeInput, call: ToolCall): Promise<Aut
   // A client that failed to show it leaves the URL to the result, as for clients without elicitation.
   if (!pushed || answer === 'failed') return state;
   return withoutUrl(state, answer === 'decline' || answer === 'cancel' ? DISMISSED : SHOWN);
+}
+
+/**
+ * 2025-11-25: once the sign-in page shown by elicitation is spent (the user consented or refused,
+ * it expired, or a newer one replaced it), says so with notifications/elicitation/complete, so the
+ * client can close it and carry on. That may be long after the call that showed it returned.
+ */
+function completeWhenSignInEnds(call: ToolCall, url: string, elicitationId: string): void {
+  const { server } = call.mcp;
+  const complete = server.server.createElicitationCompletionNotifier(elicitationId);
+  const stop = call.deps.connection.onStatusChange((state) => {
+    if (state.state === 'awaiting_user_consent' && state.authorization_url === url) return;
+    stop();
+    if (!server.isConnected()) return;
+    complete().catch((error: unknown) =>
+      call.deps.logger.debug('the sign-in page could not be marked complete', { error }),
+    );
+  });
 }
 
 /**

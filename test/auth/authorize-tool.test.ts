@@ -21,18 +21,26 @@ type Answer = 'accept' | 'decline' | 'cancel' | 'throw';
 const URL_ELICITATION = { elicitation: { url: {} } };
 
 /** A client that takes URL elicitation, recording what it was shown and answering `answer`. */
-function urlElicitation(answer: Answer = 'accept') {
+function urlElicitation(answer: Answer = 'accept', era: Era = 'legacy') {
   const shown: Shown[] = [];
+  /** The elicitation ids the server said are complete (2025-11-25 only). */
+  const completed: string[] = [];
   const options: PairOptions = {
     capabilities: URL_ELICITATION,
-    setup: (client: Client) =>
+    setup: (client: Client) => {
       client.setRequestHandler('elicitation/create', async (request) => {
         shown.push(request.params as Shown);
         if (answer === 'throw') throw new Error('this client cannot open links');
         return { action: answer };
-      }),
+      });
+      if (era === 'legacy') {
+        client.setNotificationHandler('notifications/elicitation/complete', (notification) => {
+          completed.push(notification.params.elicitationId);
+        });
+      }
+    },
   };
-  return { shown, options };
+  return { shown, completed, options };
 }
 
 /** What a browser does with the sign-in URL when the emulator consents by itself. */
@@ -61,7 +69,7 @@ it.each<Era>(['legacy', 'modern'])(
   'shows the sign-in page by URL elicitation and keeps the URL out of the result (%s era)',
   async (era) => {
     const h = await harness({}, { autoApprove: true });
-    const { shown, options } = urlElicitation();
+    const { shown, completed, options } = urlElicitation('accept', era);
     const pair = await remotePair(h, { ...options, era });
     const first = await callTool(pair.client, 'authorize', { reason: 'Remember your projects' });
     h.seen(first);
@@ -79,8 +87,12 @@ it.each<Era>(['legacy', 'modern'])(
     if (era === 'legacy') expect(page!.elicitationId).toEqual(expect.any(String));
     else expect(page!.elicitationId).toBeUndefined();
 
+    expect(completed).toEqual([]);
     await visit(page!.url!);
+    // Once the page is spent, a 2025-era client hears so, and can close it.
+    if (era === 'legacy') await vi.waitFor(() => expect(completed).toEqual([page!.elicitationId]));
     expect(await untilAuthorized(h, pair.client)).toMatchObject({ user_id: h.emu.demoUser.user_id });
+    expect(completed).toHaveLength(era === 'legacy' ? 1 : 0);
     const [filed] = await h.requests('POST /access-requests');
     expect(JSON.parse(filed!.body!).reason).toBe('Remember your projects');
     await memoryToolsWork(h, pair.client);

@@ -162,6 +162,10 @@ export class FakeRemoteConnection implements Connection {
     return () => this.listeners.delete(listener);
   }
 
+  onStatusChange(): () => void {
+    return () => {};
+  }
+
   async close(): Promise<void> {}
 }
 

@@ -55,6 +55,7 @@ it('turns an unexpected failure into an internal error, with the details in the 
     status: () => local.status(),
     authorize: () => local.authorize(),
     onServiceChange: () => () => {},
+    onStatusChange: () => () => {},
     close: async () => {},
   };
   pair = await connectPair(broken);
