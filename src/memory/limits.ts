@@ -77,3 +77,14 @@ export function normalizeTags(tags: readonly string[] | undefined): string[] {
     LIMITS.tags,
   );
 }
+
+/**
+ * The fields as they will read back: every lone UTF-16 surrogate (JSON can carry one, as "\ud800")
+ * becomes U+FFFD, as it does in the store's and Memoram's UTF-8. Without this the index would hold
+ * text that read_memories and export never show.
+ */
+export function wellFormed<T extends object>(fields: T): T {
+  const clean = (value: unknown): unknown =>
+    typeof value === 'string' ? value.toWellFormed() : Array.isArray(value) ? value.map(clean) : value;
+  return Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, clean(value)])) as T;
+}

@@ -5,7 +5,7 @@
  */
 import { MemoramError } from '../errors.js';
 import { untilAborted } from '../until-aborted.js';
-import { DEFAULT_CONFIDENCE, DEFAULT_IMPORTANCE, normalizeTags } from './limits.js';
+import { DEFAULT_CONFIDENCE, DEFAULT_IMPORTANCE, normalizeTags, wellFormed } from './limits.js';
 import { decodeSearchCursor, encodeSearchCursor, searchKey } from './search-cursor.js';
 import { type SearchFilters, SearchIndex } from './search-index.js';
 import { snippet } from './snippet.js';
@@ -187,7 +187,8 @@ export class MemoryService {
    * a way that may still have landed (a timeout, an outage) a pull starts, which the next create
    * waits for, for the same reason.
    */
-  async create(fields: MemoryFields, signal?: AbortSignal): Promise<CreateResult> {
+  async create(given: MemoryFields, signal?: AbortSignal): Promise<CreateResult> {
+    const fields = wellFormed(given);
     await this.refresh(signal);
     const background = this.backend.syncMode === 'background';
     if (background && this.pulling)
@@ -242,10 +243,11 @@ export class MemoryService {
 
   async update(
     id: string,
-    patch: MemoryPatch,
+    given: MemoryPatch,
     expectedUpdatedAt?: string,
     signal?: AbortSignal,
   ): Promise<MemoryMeta> {
+    const patch = wellFormed(given);
     if (Object.values(patch).every((value) => value === undefined)) {
       throw new MemoramError('INVALID_INPUT', 'Nothing to update.', {
         hint: 'Pass at least one of content, title, summary, tags, importance, confidence or source.',

@@ -186,3 +186,25 @@ describe('two services on one store file', () => {
     expect((await one.search({ query: 'kayaking' })).memories).toEqual([]);
   });
 });
+
+describe('MemoryService text', () => {
+  it('keeps text as the store reads it back: a lone surrogate becomes U+FFFD everywhere', async () => {
+    const service = await open();
+    const created = await service.create({
+      content: 'half \ud83d of an emoji',
+      title: 'odd \udc00 title',
+      tags: ['x\ud800'],
+    });
+    const { id } = created.memory;
+    expect(created.memory).toMatchObject({ title: 'odd \ufffd title', tags: ['x\ufffd'] });
+    const [indexed] = await service.all();
+    const [stored] = (await (await open()).read([id])).memories;
+    expect(indexed).toEqual(stored);
+    expect(stored).toMatchObject({ content: 'half \ufffd of an emoji', title: 'odd \ufffd title' });
+
+    await service.update(id, { content: 'still \ud800 odd' });
+    const [again] = (await (await open()).read([id])).memories;
+    expect((await service.all())[0]).toEqual(again);
+    expect(again!.content).toBe('still \ufffd odd');
+  });
+});
