@@ -28,7 +28,9 @@ export class LocalBackend implements MemoryBackend {
   /**
    * Writes made through this backend since the last sync. Each write, from any process, moves the
    * store's revision on by exactly one, so when the revision moved by this many, every change is
-   * one of these.
+   * one of these, which the service that made them has indexed already. That holds while one
+   * MemoryService uses the backend, as openConnection builds them: a second one's writes would be
+   * skipped by the first.
    */
   private ownWrites = 0;
 
