@@ -213,12 +213,13 @@ export function isLoopbackHost(host: string | undefined): boolean {
 }
 
 /**
- * A Host header naming the server by IP address or as localhost, any port: how a browser reaches an
- * emulator on this machine or, from a phone, on the local network. A name that is neither is a
- * web site whose DNS points at the emulator (DNS rebinding), reading pages as if it were them.
+ * A Host header naming the server by IP address, as localhost, or by the name it was told to listen
+ * on (e.g. mybox.local, for a phone), any port. Any other name is a web site whose DNS points at the
+ * emulator (DNS rebinding), reading pages as if it were them.
  */
-export function isDirectHost(host: string | undefined): boolean {
+export function isDirectHost(host: string | undefined, listenHost?: string): boolean {
   if (host === undefined) return false;
   const name = /^(.+?)(:\d{1,5})?$/.exec(host)?.[1] ?? '';
+  if (listenHost !== undefined && name.toLowerCase() === listenHost.toLowerCase()) return true;
   return /^localhost$/i.test(name) || /^(\d{1,3}\.){3}\d{1,3}$/.test(name) || /^\[[0-9a-f:.]+\]$/i.test(name);
 }

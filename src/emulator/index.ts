@@ -104,15 +104,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     const api = createApiRouter(ctx);
     const faults = new FaultQueue(api.keys());
     const log = new RequestLog();
+    const host = options.host ?? '127.0.0.1';
     const emulator = createEmulatorServer({
       ctx,
+      host,
       api,
       control: createControlRouter(ctx, faults, log),
       dashboard: createDashboardRouter(ctx),
       faults,
       log,
     });
-    const host = options.host ?? '127.0.0.1';
     const address = await listen(emulator.server, host, options.port ?? 0);
     const origin = originOf(host, address.port);
     const developer = state.primaryDeveloper()!;

@@ -31,6 +31,8 @@ import type { RouteResult, Router } from './router.js';
 
 export interface EmulatorServerParts {
   ctx: EmulatorContext;
+  /** The host it listens on, as configured: a name there is one the dashboard answers to. */
+  host: string;
   api: Router<Handler>;
   control: Router<Handler>;
   dashboard: Router<Handler>;
@@ -120,7 +122,7 @@ class EmulatorHttpServer implements EmulatorServer {
 
   /** The dashboard: not part of the API, so neither logged nor subject to faults. */
   private async handlePage(req: IncomingMessage, res: ServerResponse, url: URL, path: string) {
-    if (!isDirectHost(req.headers.host)) {
+    if (!isDirectHost(req.headers.host, this.parts.host)) {
       const refusal = 'The dashboard answers only when addressed by IP address or as localhost.';
       return send(res, pageForError(new HttpError(403, 'forbidden', refusal)));
     }

@@ -51,4 +51,11 @@ describe('isDirectHost', () => {
     ])
       expect(isDirectHost(host)).toBe(false);
   });
+
+  it('also accepts the name the emulator was told to listen on', () => {
+    expect(isDirectHost('mybox.local:3939', 'mybox.local')).toBe(true);
+    expect(isDirectHost('MyBox.Local', 'mybox.local')).toBe(true);
+    expect(isDirectHost('mybox.local.evil.example:3939', 'mybox.local')).toBe(false);
+    expect(isDirectHost('evil.example:3939', 'mybox.local')).toBe(false);
+  });
 });
