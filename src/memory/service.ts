@@ -3,6 +3,7 @@
  * It keeps the search index current (eagerly for the local store, in the background for
  * Memoram), enforces the limits, finds duplicates, and tells listeners what changed.
  */
+import { setImmediate } from 'node:timers/promises';
 import { MemoramError } from '../errors.js';
 import { untilAborted } from '../until-aborted.js';
 import { DEFAULT_CONFIDENCE, DEFAULT_IMPORTANCE, normalizeTags, wellFormed } from './limits.js';
@@ -27,6 +28,9 @@ export interface CreateResult {
   deduplicated: boolean;
   similar: { id: string; title: string }[];
 }
+
+/** How many memories a pull indexes between two turns of the event loop. */
+const PULL_BATCH = 500;
 
 export type ChangeEvent = { type: 'created' | 'updated' | 'deleted'; ids: string[] };
 
@@ -107,7 +111,11 @@ export class MemoryService {
       const result = await this.backend.sync(this.token, signal);
       if (result.full) this.index.clear();
       for (const id of result.deleted) this.index.remove(id);
-      for (const memory of result.upserts) this.index.upsert(memory);
+      for (const [at, memory] of result.upserts.entries()) {
+        this.index.upsert(memory);
+        // A first load of thousands lets other calls in between: writes made meanwhile are re-applied below.
+        if ((at + 1) % PULL_BATCH === 0) await setImmediate();
+      }
       for (const [id, memory] of this.writesDuringPull) {
         if (memory) this.index.upsert(memory);
         else this.index.remove(id);

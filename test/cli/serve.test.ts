@@ -82,6 +82,24 @@ describe('memoram-mcp serve over stdio', () => {
     await second.close();
   });
 
+  it('loads the store into the search index by itself after starting, before any call needs it', async () => {
+    const first = await connectCli(home.env);
+    for (const content of ['first preloaded memory', 'second preloaded memory']) {
+      expect((await first.callTool({ name: 'create_memory', arguments: { content } })).isError).toBeFalsy();
+    }
+    await first.close();
+
+    const child = spawnCli(['serve'], { ...home.env, MEMORAM_LOG_LEVEL: 'debug' });
+    const { stdout, stderr } = collectOutput(child);
+    child.stdin.write(INIT);
+    child.stdin.write(INITIALIZED);
+    await expect.poll(stderr, { timeout: 15_000 }).toMatch(/memory index loaded.*"memories":2/);
+    // Nothing but the handshake was asked for.
+    expect(stdout().trim().split('\n')).toHaveLength(1);
+    child.stdin.end();
+    expect(await exited(child)).toBe(0);
+  });
+
   it('stops with one line naming the flag and the variable on a bad setting', async () => {
     const result = await runCli(['serve'], { ...home.env, MEMORAM_LOG_LEVEL: 'loud' });
     expect(result.code).toBe(1);
