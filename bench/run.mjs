@@ -111,6 +111,15 @@ async function rssMiB(pid) {
 const WARM_UP = 200;
 const MEASURED = 1000;
 
+const FIRST_CALL_AFTER_MS = 2000;
+
+async function timedSearch(client, query) {
+  const started = performance.now();
+  const result = await client.callTool({ name: 'search_memories', arguments: { query, limit: 10 } });
+  if (result.isError) throw new Error(`search failed: ${JSON.stringify(result.content)}`);
+  return performance.now() - started;
+}
+
 async function searchLatency(client, queries) {
   const times = [];
   for (const [at, query] of queries.entries()) {
@@ -126,7 +135,14 @@ async function measureStore(count) {
   const dir = await mkdtemp(path.join(os.tmpdir(), `memoram-bench-${count}-`));
   try {
     const seedRate = await seedStore(dir, count);
+    // The first search after a start: at once (it waits for the store to load into the index), and
+    // on a server started FIRST_CALL_AFTER_MS earlier (which loads it in the background meanwhile).
+    const eager = await connect(dir);
+    const firstAtOnce = await timedSearch(eager.client, pick());
+    await eager.client.close();
     const session = await connect(dir);
+    await new Promise((resolve) => setTimeout(resolve, FIRST_CALL_AFTER_MS));
+    const firstLater = await timedSearch(session.client, pick());
     const queries = Array.from({ length: WARM_UP + MEASURED }, () =>
       random() < 0.3 ? `${pick()} ${pick()}` : pick(),
     );
@@ -137,6 +153,8 @@ async function measureStore(count) {
       count,
       ...search,
       coldStartMs: session.coldStartMs,
+      firstAtOnce,
+      firstLater,
       rss,
       toolsListChars: session.toolsListChars,
       seedRate,
@@ -193,6 +211,11 @@ const rows = [
   [
     'cold start, spawn to tools/list answered (empty store → 10,000)',
     `${ms(small.coldStartMs)} → ${ms(large.coldStartMs)}`,
+    '',
+  ],
+  [
+    `first search_memories after start, 10,000 memories: at once / ${FIRST_CALL_AFTER_MS / 1000} s after start`,
+    `${ms(large.firstAtOnce)} / ${ms(large.firstLater)}`,
     '',
   ],
   [
