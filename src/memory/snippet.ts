@@ -1,18 +1,49 @@
 /**
  * Short excerpts of memory content for search results: a window around the first matched term,
- * whitespace folded, so a page of hits stays cheap in a model's context.
+ * whitespace folded, so a page of hits stays cheap in a model's context. Only the text around the
+ * match is processed, so a 32 KiB memory costs about what a short one does.
  */
 
 export const SNIPPET_CHARS = 160;
+/** Raw characters read on each side of the match per snippet character, for whitespace to fold. */
+const READ_AROUND = 4;
 
 export function snippet(content: string, terms: readonly string[], width = SNIPPET_CHARS): string {
-  const text = content.replace(/\s+/g, ' ').trim();
-  if (text.length <= width) return text;
-  const lower = text.toLowerCase();
-  const positions = terms.map((term) => lower.indexOf(term.toLowerCase())).filter((at) => at >= 0);
-  const hit = positions.length > 0 ? Math.min(...positions) : 0;
-  let start = Math.max(0, hit - Math.floor(width / 3));
-  const end = Math.min(text.length, start + width);
-  start = Math.max(0, end - width);
-  return `${start > 0 ? '…' : ''}${text.slice(start, end).trim()}${end < text.length ? '…' : ''}`;
+  const hit = firstMatch(content, terms);
+  const from = Math.max(0, hit - width * READ_AROUND);
+  const to = Math.min(content.length, hit + width * READ_AROUND);
+  const before = fold(content.slice(from, hit));
+  const after = fold(content.slice(hit, to));
+  const left = from === 0 ? before.trimStart() : before;
+  const right = to === content.length ? after.trimEnd() : after;
+  // A third of the window before the match, unless the text after it is too short to fill the rest.
+  const keepRight = Math.min(right.length, width - Math.min(left.length, Math.floor(width / 3)));
+  const keepLeft = Math.min(left.length, width - keepRight);
+  const cutLeft = keepLeft < left.length || /\S/.test(content.slice(0, from));
+  const cutRight = keepRight < right.length || /\S/.test(content.slice(to));
+  const text = `${left.slice(left.length - keepLeft)}${right.slice(0, keepRight)}`.trim();
+  return `${cutLeft ? '…' : ''}${text}${cutRight ? '…' : ''}`;
+}
+
+/** Where the first of `terms` starts, case-insensitively; 0 when none is found. */
+function firstMatch(content: string, terms: readonly string[]): number {
+  const words = terms.filter((term) => term.length > 0);
+  if (words.length === 0) return 0;
+  return Math.max(0, content.search(patternFor(words)));
+}
+
+/** The last pattern built: the hits of one search mostly share their terms. */
+let last: { key: string; pattern: RegExp } | undefined;
+
+function patternFor(words: readonly string[]): RegExp {
+  const key = words.join('\u0000');
+  if (last?.key !== key) {
+    const literal = words.map((word) => word.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&'));
+    last = { key, pattern: new RegExp(literal.join('|'), 'iu') };
+  }
+  return last.pattern;
+}
+
+function fold(text: string): string {
+  return text.replace(/\s+/g, ' ');
 }

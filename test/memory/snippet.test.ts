@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { SNIPPET_CHARS, snippet } from '../../src/memory/snippet.js';
+
+const words = (count: number, from = 0) => Array.from({ length: count }, (_, i) => `w${from + i}`).join(' ');
+
+describe('snippet', () => {
+  it('returns short content whole, whitespace folded', () => {
+    expect(snippet('  Likes\tcardamom\n\n in tea.  ', ['cardamom'])).toBe('Likes cardamom in tea.');
+    expect(snippet('', ['x'])).toBe('');
+  });
+
+  it('cuts long content to a window around the first match, marking what was left out', () => {
+    const content = `${words(100)} The user likes CARDAMOM in tea. ${words(100, 100)}`;
+    const text = snippet(content, ['cardamom']);
+    expect(text).toMatch(/^….*CARDAMOM in tea.*…$/);
+    expect(text.length).toBeLessThanOrEqual(SNIPPET_CHARS + 2);
+    expect(text.indexOf('CARDAMOM')).toBeGreaterThan(20);
+    expect(text.indexOf('CARDAMOM')).toBeLessThan(SNIPPET_CHARS / 2);
+  });
+
+  it('starts at the beginning for an early match or none, and fills the window near the end', () => {
+    const content = `cardamom ${words(200)}`;
+    expect(snippet(content, ['cardamom'])).toMatch(/^cardamom w0 .*…$/);
+    expect(snippet(content, ['saffron'])).toMatch(/^cardamom w0 .*…$/);
+    expect(snippet(content, [])).toMatch(/^cardamom w0 .*…$/);
+    const late = `${words(200)} cardamom`;
+    const text = snippet(late, ['cardamom']);
+    expect(text).toMatch(/^….* cardamom$/);
+    expect(text.length).toBe(SNIPPET_CHARS + 1);
+  });
+
+  it('takes the earliest of several terms, and reads terms literally', () => {
+    expect(snippet(`${words(100)} tea then c++ and (x) ${words(100, 100)}`, ['c++', '(x)', 'tea'])).toMatch(
+      /^….{40,60}tea then c\+\+ and \(x\)/,
+    );
+  });
+
+  it('keeps a full window across long runs of whitespace, and works in any script', () => {
+    const spaced = `${'filler \n\n\n\n\n\n\n\n '.repeat(300)}Kardamom ist gut ${'mehr \t\t\t\t '.repeat(300)}`;
+    const text = snippet(spaced, ['kardamom']);
+    expect(text).toMatch(/^…\S* (filler )+Kardamom ist gut (mehr )+/);
+    expect(text.length).toBeGreaterThan(SNIPPET_CHARS - 5);
+    expect(snippet(`${'東京 '.repeat(100)}ÉCOLE ${'東京 '.repeat(100)}`, ['école'])).toContain('ÉCOLE');
+  });
+
+  it('reads only around the match: a 32 KiB memory with the match at its end', () => {
+    const big = `${words(5000)} cardamom`.slice(-32_000);
+    expect(snippet(big, ['cardamom'])).toMatch(/^….*cardamom$/);
+  });
+});
