@@ -4,10 +4,10 @@
  * fingerprints used to spot identical memories, so dedup costs no round trip, finds
  * near-duplicates, and counts tags.
  */
-import type { SearchResult } from 'minisearch';
 import { NearDuplicates } from './near-duplicates.js';
 import { Tally } from './tally.js';
 import { TextIndex } from './text-index.js';
+import type { ScoredHit } from './text-scorer.js';
 import type { Memory } from './types.js';
 
 export interface SearchFilters {
@@ -34,6 +34,14 @@ export interface Ranked {
 const RECENCY_HALF_LIFE_DAYS = 90;
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
+
+/**
+ * Recency is measured from the start of the hour, so the order, and with it every page a cursor
+ * points into, stays the same between calls.
+ */
+function recencyHour(now: number): number {
+  return Math.floor(now / HOUR_MS) * HOUR_MS;
+}
 
 export class SearchIndex {
   private readonly memories = new Map<string, Memory>();
@@ -132,9 +140,14 @@ export class SearchIndex {
         total: recent.length,
       };
     }
-    // Without filters MiniSearch gets no callback at all: it would run once per hit, thousands of times.
-    const hits = this.text.match(query, accept && ((hit) => accept(this.memories.get(hit.id)!)));
-    return { ranked: this.rank(hits, now, needed), total: hits.length };
+    // Without filters the scorer gets no callback at all: it would run once per hit, thousands of times.
+    const hour = recencyHour(now);
+    const { hits, total } = this.text.match(query, {
+      accept: accept && ((id) => accept(this.memories.get(id)!)),
+      needed,
+      blend: (id, relevance) => this.blend(id, relevance, hour),
+    });
+    return { ranked: this.rank(hits, hour, needed), total };
   }
 
   /**
@@ -143,19 +156,15 @@ export class SearchIndex {
    * are filled, the first hit whose relevance is below the last of them ends the scan, since no hit
    * after it can rank higher. A common word's thousands of hits are mostly never scored.
    */
-  private rank(hits: SearchResult[], now: number, needed: number): Ranked[] {
+  private rank(hits: readonly ScoredHit[], hour: number, needed: number): Ranked[] {
     const top = hits[0]?.score ?? 1;
-    // Recency is measured from the start of the hour, so the order, and with it every page a
-    // cursor points into, stays the same between calls.
-    const hour = Math.floor(now / HOUR_MS) * HOUR_MS;
     const everything = needed >= hits.length;
     const best: Ranked[] = []; // the top `needed` so far, best first (or every hit, sorted at the end)
     for (const hit of hits) {
       const relevance = hit.score / top;
       const full = !everything && best.length >= needed;
       if (full && Math.round(relevance * 1000) / 1000 < best[needed - 1]!.score!) break;
-      // Rounded before ranking, so float noise (e.g. after the index vacuums) cannot reorder ties.
-      const score = Math.round(relevance * this.boost(hit.id, hour) * 1000) / 1000;
+      const score = this.blend(hit.id, relevance, hour);
       const last = full ? best[needed - 1]! : undefined;
       if (last && !(score > last.score! || (score === last.score && hit.id < last.memory.id))) continue;
       const ranked = { memory: this.memories.get(hit.id)!, score, terms: hit.terms };
@@ -163,6 +172,14 @@ export class SearchIndex {
       else insertRanked(best, ranked, needed);
     }
     return everything ? best.sort((a, b) => (ranksAbove(a, b) ? -1 : 1)) : best;
+  }
+
+  /**
+   * The score a hit ranks by: its relevance scaled by boost(), rounded to thousandths (the
+   * scorer's BLEND_STEP), so float noise (e.g. after the index vacuums) cannot reorder ties.
+   */
+  private blend(id: string, relevance: number, hour: number): number {
+    return Math.round(relevance * this.boost(id, hour) * 1000) / 1000;
   }
 
   /**

@@ -1,10 +1,12 @@
 /**
  * The full-text part of the search index: MiniSearch over title, summary, content and tags (BM25
- * with prefix and fuzzy matching and field boosts). Writes are queued and indexed as soon as the
- * event loop is free, so a create or an update answers without waiting for its text to be
- * tokenized; every query first indexes whatever is queued, so it sees every write made before it.
+ * with prefix and fuzzy matching and field boosts), scored by text-scorer.ts. Writes are queued
+ * and indexed as soon as the event loop is free, so a create or an update answers without waiting
+ * for its text to be tokenized; every query first indexes whatever is queued, so it sees every
+ * write made before it.
  */
-import MiniSearch, { type SearchResult } from 'minisearch';
+import MiniSearch from 'minisearch';
+import { type Scored, type ScoreOptions, TextScorer } from './text-scorer.js';
 import type { Memory } from './types.js';
 
 interface Doc {
@@ -15,20 +17,21 @@ interface Doc {
   tags: string;
 }
 
-const BOOST = { title: 3, tags: 2.5, summary: 2, content: 1 };
+/** How the text is indexed and scored (exported for the scorer's tests). */
+export const TEXT_SETTINGS = {
+  fields: ['title', 'summary', 'content', 'tags'],
+  boost: { title: 3, tags: 2.5, summary: 2, content: 1 },
+  prefix: (term: string) => term.length >= 3,
+  maxFuzzy: 2,
+};
 const FUZZY_MIN_CHARS = 4;
 const FUZZINESS = 0.2;
 
+export type MatchOptions = Pick<ScoreOptions, 'accept' | 'needed' | 'blend'>;
+
 export class TextIndex {
-  private readonly miniSearch = new MiniSearch<Doc>({
-    fields: ['title', 'summary', 'content', 'tags'],
-    searchOptions: {
-      boost: BOOST,
-      prefix: (term) => term.length >= 3,
-      maxFuzzy: 2,
-      combineWith: 'OR',
-    },
-  });
+  private readonly miniSearch = newMiniSearch<Doc>();
+  private readonly scorer = new TextScorer(this.miniSearch, TEXT_SETTINGS);
   /** Work not done yet, by memory id, in order: the text to index, or null to drop it. */
   private readonly queued = new Map<string, Doc | null>();
   private scheduled: NodeJS.Immediate | undefined;
@@ -51,20 +54,34 @@ export class TextIndex {
    * Exact and prefix matching first; fuzzy matching (the costly part at 10,000 memories) only for
    * the query terms that matched nothing, which is where a typo hides.
    */
-  match(query: string, filter: ((hit: SearchResult) => boolean) | undefined): SearchResult[] {
+  match(query: string, options: MatchOptions): Scored {
     this.indexQueued();
-    const exact = this.miniSearch.search(query, { filter, fuzzy: false });
-    const terms = tokenize(query).filter((term) => term.length >= FUZZY_MIN_CHARS);
-    const missing = new Set(terms);
-    for (const hit of exact) {
-      if (missing.size === 0) break;
-      for (const term of hit.queryTerms) missing.delete(term);
-    }
-    if (missing.size === 0) return exact;
-    return this.miniSearch.search(query, {
-      filter,
-      fuzzy: (term) => (missing.has(term) ? FUZZINESS : false),
+    const terms = tokenize(query);
+    if (new Set(terms).size > TextScorer.MAX_TERMS) return this.matchLongQuery(query, options);
+    const exact = this.scorer.score(terms, {
+      ...options,
+      fuzzy: () => false,
+      maxFuzzy: TEXT_SETTINGS.maxFuzzy,
     });
+    const missing = new Set(terms.filter((term) => term.length >= FUZZY_MIN_CHARS));
+    for (const term of exact.matchedTerms) missing.delete(term);
+    if (missing.size === 0) return exact;
+    const fuzzy = (term: string) => (missing.has(term) ? FUZZINESS : false);
+    return this.scorer.score(terms, { ...options, fuzzy, maxFuzzy: TEXT_SETTINGS.maxFuzzy });
+  }
+
+  /** A query of more distinct words than the scorer takes: MiniSearch's own search, every hit. */
+  private matchLongQuery(query: string, { accept }: MatchOptions): Scored {
+    const filter = accept && ((hit: { id: string }) => accept(hit.id));
+    const exact = this.miniSearch.search(query, { filter, fuzzy: false });
+    const missing = new Set(tokenize(query).filter((term) => term.length >= FUZZY_MIN_CHARS));
+    for (const hit of exact) for (const term of hit.queryTerms) missing.delete(term);
+    const hits =
+      missing.size === 0
+        ? exact
+        : this.miniSearch.search(query, { filter, fuzzy: (term) => (missing.has(term) ? FUZZINESS : false) });
+    const matchedTerms = [...new Set(hits.flatMap((hit) => hit.queryTerms))];
+    return { hits, total: hits.length, matchedTerms };
   }
 
   private enqueue(id: string, doc: Doc | null): void {
@@ -92,10 +109,16 @@ export class TextIndex {
   }
 }
 
+/** A MiniSearch over TEXT_SETTINGS, whose own search scores as TextScorer does. */
+export function newMiniSearch<T extends { id: string }>(): MiniSearch<T> {
+  const { fields, boost, prefix, maxFuzzy } = TEXT_SETTINGS;
+  return new MiniSearch<T>({ fields, searchOptions: { boost, prefix, maxFuzzy, combineWith: 'OR' } });
+}
+
 const defaultTokenize = MiniSearch.getDefault('tokenize') as (text: string) => string[];
 
 /** The query's terms as MiniSearch indexes them (its default tokenizer, lowercased). */
-function tokenize(query: string): string[] {
+export function tokenize(query: string): string[] {
   return defaultTokenize(query)
     .map((term) => term.toLowerCase())
     .filter(Boolean);

@@ -17,7 +17,8 @@ const memory = (id: string, content: string, extra: Partial<Memory> = {}): Memor
   updated_at: stamp,
   ...extra,
 });
-const ids = (index: TextIndex, query: string) => index.match(query, undefined).map((hit) => hit.id);
+const ids = (index: TextIndex, query: string) =>
+  index.match(query, { needed: Number.POSITIVE_INFINITY }).hits.map((hit) => hit.id);
 
 describe('TextIndex', () => {
   it('answers a query with every write made before it, indexed or still queued', async () => {
