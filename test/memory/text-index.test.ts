@@ -40,6 +40,20 @@ describe('TextIndex', () => {
     expect(ids(index, 'espresso')).toEqual([]);
   });
 
+  it('answers a query of more distinct words than the scorer takes', () => {
+    const index = new TextIndex();
+    index.put(memory('a', 'The deployment runs on Fridays'));
+    index.put(memory('b', 'The kitchen has an espresso machine'));
+    const filler = Array.from({ length: 40 }, (_, i) => `filler${i}`).join(' ');
+    expect(ids(index, `${filler} espreso`)).toEqual(['b']);
+    expect(ids(index, `${filler} deploy kitchen`).sort()).toEqual(['a', 'b']);
+    const accepted = index.match(`${filler} deploy kitchen`, {
+      needed: Number.POSITIVE_INFINITY,
+      accept: (id) => id === 'a',
+    });
+    expect(accepted).toMatchObject({ total: 1, hits: [{ id: 'a' }], matchedTerms: ['deploy'] });
+  });
+
   it('matches prefixes, and typos only where a word found nothing', () => {
     const index = new TextIndex();
     index.put(memory('a', 'The deployment runs on Fridays'));
