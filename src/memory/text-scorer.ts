@@ -117,12 +117,20 @@ export class TextScorer {
     const expansionsByTerm: Expansion[][] = [];
     // Removed documents still in the posting lists, until MiniSearch vacuums them out.
     const dirty = this.miniSearch.dirtCount > 0;
-    for (const term of terms) {
-      const expansions = this.expand(term, options);
-      expansionsByTerm.push(expansions);
-      this.addTerm(expansions, 1 << distinct.indexOf(term), touched, dirty);
+    try {
+      for (const term of terms) {
+        const expansions = this.expand(term, options);
+        expansionsByTerm.push(expansions);
+        this.addTerm(expansions, 1 << distinct.indexOf(term), touched, dirty);
+      }
+      return this.collect(touched, distinct, expansionsByTerm, options);
+    } catch (error) {
+      // A callback that threw (accept, blend) must not leave its scores to the next search.
+      this.total.fill(0);
+      this.share.fill(0);
+      this.matched.fill(0);
+      throw error;
     }
-    return this.collect(touched, distinct, expansionsByTerm, options);
   }
 
   private ensureCapacity(size: number): void {

@@ -152,6 +152,21 @@ describe('TextScorer', () => {
     expect(returned).toBeLessThan(matching / 3);
   });
 
+  it('leaves nothing behind for the next search when a callback throws', async () => {
+    const { miniSearch } = corpus();
+    await miniSearch.vacuum();
+    const scorer = new TextScorer(miniSearch, TEXT_SETTINGS);
+    const query = queries()[0]!;
+    const options: ScoreOptions = { fuzzy: () => false, maxFuzzy: 2, needed: 3 };
+    const before = scorer.score(tokenize(query), options);
+    expect(before.total).toBeGreaterThan(3);
+    const failing = () => {
+      throw new Error('broken filter');
+    };
+    expect(() => scorer.score(tokenize(query), { ...options, blend: failing })).toThrow('broken filter');
+    expect(scorer.score(tokenize(query), options)).toEqual(before);
+  });
+
   it('answers a word it does not know with nothing', () => {
     const scorer = new TextScorer(corpus().miniSearch, TEXT_SETTINGS);
     expect(scorer.score(['zzzz'], { fuzzy: () => false, maxFuzzy: 2, needed: 10 })).toEqual({
