@@ -9,7 +9,8 @@ import MiniSearch from 'minisearch';
 import { type Scored, type ScoreOptions, TextScorer } from './text-scorer.js';
 import type { Memory } from './types.js';
 
-interface Doc {
+/** What MiniSearch indexes of a memory: its text fields, tags joined by spaces. */
+export interface TextDoc {
   id: string;
   title: string;
   summary: string;
@@ -30,10 +31,10 @@ const FUZZINESS = 0.2;
 export type MatchOptions = Pick<ScoreOptions, 'accept' | 'needed' | 'blend'>;
 
 export class TextIndex {
-  private readonly miniSearch = newMiniSearch<Doc>();
+  private readonly miniSearch = newMiniSearch<TextDoc>();
   private readonly scorer = new TextScorer(this.miniSearch, TEXT_SETTINGS);
   /** Work not done yet, by memory id, in order: the text to index, or null to drop it. */
-  private readonly queued = new Map<string, Doc | null>();
+  private readonly queued = new Map<string, TextDoc | null>();
   private scheduled: NodeJS.Immediate | undefined;
 
   put(memory: Memory): void {
@@ -84,7 +85,7 @@ export class TextIndex {
     return { hits, total: hits.length, matchedTerms };
   }
 
-  private enqueue(id: string, doc: Doc | null): void {
+  private enqueue(id: string, doc: TextDoc | null): void {
     this.queued.delete(id); // to the back of the queue, after whatever was queued meanwhile
     this.queued.set(id, doc);
     // Unreferenced: queued text is worth indexing only for a query, and none comes to a process that is exiting.

@@ -2,16 +2,10 @@
 // here is checked against it, over a corpus with updates and removals, vacuumed or not yet.
 import type MiniSearch from 'minisearch';
 import { describe, expect, it } from 'vitest';
-import { newMiniSearch, TEXT_SETTINGS, tokenize } from '../../src/memory/text-index.js';
+import { newMiniSearch, TEXT_SETTINGS, type TextDoc, tokenize } from '../../src/memory/text-index.js';
 import { type ScoreOptions, TextScorer } from '../../src/memory/text-scorer.js';
 
-interface Doc {
-  id: string;
-  title: string;
-  summary: string;
-  content: string;
-  tags: string;
-}
+type Doc = TextDoc;
 
 function generator(seed: number) {
   let state = seed;
