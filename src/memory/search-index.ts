@@ -28,7 +28,7 @@ export interface Ranked {
   /** Relevance blended with importance and recency, 0–1; null for a plain most-recent listing. */
   score: number | null;
   /** The query terms that matched, for snippets. */
-  terms: string[];
+  readonly terms: string[];
 }
 
 const RECENCY_HALF_LIFE_DAYS = 90;
@@ -140,7 +140,7 @@ export class SearchIndex {
         total: recent.length,
       };
     }
-    // Without filters the scorer gets no callback at all: it would run once per hit, thousands of times.
+    // Without filters the scorer gets no filter callback at all: it would run once per hit, thousands of times.
     const hour = recencyHour(now);
     const { hits, total } = this.text.match(query, {
       accept: accept && ((id) => accept(this.memories.get(id)!)),
@@ -167,7 +167,13 @@ export class SearchIndex {
       const score = this.blend(hit.id, relevance, hour);
       const last = full ? best[needed - 1]! : undefined;
       if (last && !(score > last.score! || (score === last.score && hit.id < last.memory.id))) continue;
-      const ranked = { memory: this.memories.get(hit.id)!, score, terms: hit.terms };
+      const ranked: Ranked = {
+        memory: this.memories.get(hit.id)!,
+        score,
+        get terms() {
+          return hit.terms;
+        },
+      };
       if (everything) best.push(ranked);
       else insertRanked(best, ranked, needed);
     }

@@ -31,8 +31,8 @@ const FUZZINESS = 0.2;
 export type MatchOptions = Pick<ScoreOptions, 'accept' | 'needed' | 'blend'>;
 
 export class TextIndex {
-  private readonly miniSearch = newMiniSearch<TextDoc>();
-  private readonly scorer = new TextScorer(this.miniSearch, TEXT_SETTINGS);
+  private miniSearch = newMiniSearch<TextDoc>();
+  private scorer = new TextScorer(this.miniSearch, TEXT_SETTINGS);
   /** Work not done yet, by memory id, in order: the text to index, or null to drop it. */
   private readonly queued = new Map<string, TextDoc | null>();
   private scheduled: NodeJS.Immediate | undefined;
@@ -46,9 +46,11 @@ export class TextIndex {
     this.enqueue(id, null);
   }
 
+  /** Starts over with a new, empty index (MiniSearch's removeAll would keep counting removals not vacuumed). */
   clear(): void {
     this.queued.clear();
-    this.miniSearch.removeAll();
+    this.miniSearch = newMiniSearch<TextDoc>();
+    this.scorer = new TextScorer(this.miniSearch, TEXT_SETTINGS);
   }
 
   /**

@@ -60,7 +60,7 @@ export interface ScoredHit {
   id: string;
   score: number;
   /** The document terms that matched (prefix and fuzzy expansions included), for snippets. */
-  terms: string[];
+  readonly terms: string[];
   /** The query terms that matched. */
   queryTerms: string[];
 }
@@ -244,12 +244,19 @@ export class TextScorer {
     const floor = this.pageFloor(accepted, options);
     const kept = floor > 0 ? accepted.filter((document) => total[document]! >= floor) : [...accepted];
     kept.sort((a, b) => total[b]! - total[a]!);
-    const hits = kept.map((document) => ({
-      id: ids.get(document)!,
-      score: total[document]!,
-      terms: termsMatchedBy(document, expansionsByTerm),
-      queryTerms: distinct.filter((_, at) => matched[document]! & (1 << at)),
-    }));
+    const hits = kept.map((document): ScoredHit => {
+      let terms: string[] | undefined;
+      return {
+        id: ids.get(document)!,
+        score: total[document]!,
+        // Worked out only for the hits a page shows: a deep page keeps thousands that it does not.
+        get terms() {
+          terms ??= termsMatchedBy(document, expansionsByTerm);
+          return terms;
+        },
+        queryTerms: distinct.filter((_, at) => matched[document]! & (1 << at)),
+      };
+    });
     for (const document of accepted) {
       total[document] = 0;
       matched[document] = 0;
