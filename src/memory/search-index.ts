@@ -27,8 +27,8 @@ export interface Ranked {
   memory: Memory;
   /** Relevance blended with importance and recency, 0–1; null for a plain most-recent listing. */
   score: number | null;
-  /** The query terms that matched, for snippets. */
-  readonly terms: string[];
+  /** What the snippet looks for: the query terms that matched, and their fuzzy spellings. */
+  terms: string[];
 }
 
 const RECENCY_HALF_LIFE_DAYS = 90;
@@ -167,13 +167,7 @@ export class SearchIndex {
       const score = this.blend(hit.id, relevance, hour);
       const last = full ? best[needed - 1]! : undefined;
       if (last && !(score > last.score! || (score === last.score && hit.id < last.memory.id))) continue;
-      const ranked: Ranked = {
-        memory: this.memories.get(hit.id)!,
-        score,
-        get terms() {
-          return hit.terms;
-        },
-      };
+      const ranked = { memory: this.memories.get(hit.id)!, score, terms: hit.terms };
       if (everything) best.push(ranked);
       else insertRanked(best, ranked, needed);
     }

@@ -25,23 +25,38 @@ export function snippet(content: string, terms: readonly string[], width = SNIPP
   return `${cutLeft ? '…' : ''}${text}${cutRight ? '…' : ''}`;
 }
 
+/** Content up to this long is lowercased and scanned word by word: faster than a pattern. */
+const LOWERCASE_SCAN_CHARS = 4096;
+
 /** Where the first of `terms` starts, case-insensitively; 0 when none is found. */
 function firstMatch(content: string, terms: readonly string[]): number {
   const words = terms.filter((term) => term.length > 0);
   if (words.length === 0) return 0;
+  if (content.length <= LOWERCASE_SCAN_CHARS) {
+    const lower = content.toLowerCase();
+    // Lowercasing a few characters (e.g. İ) lengthens the text, and positions would shift.
+    if (lower.length === content.length) {
+      const found = words.map((word) => lower.indexOf(word.toLowerCase())).filter((at) => at >= 0);
+      return found.length > 0 ? Math.min(...found) : 0;
+    }
+  }
   return Math.max(0, content.search(patternFor(words)));
 }
 
-/** The last pattern built: the hits of one search mostly share their terms. */
-let last: { key: string; pattern: RegExp } | undefined;
+/** Patterns built lately: the hits of one search share a few sets of terms. */
+const patterns = new Map<string, RegExp>();
+const PATTERNS_KEPT = 64;
 
 function patternFor(words: readonly string[]): RegExp {
   const key = words.join('\u0000');
-  if (last?.key !== key) {
+  let pattern = patterns.get(key);
+  if (!pattern) {
+    if (patterns.size >= PATTERNS_KEPT) patterns.clear();
     const literal = words.map((word) => word.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&'));
-    last = { key, pattern: new RegExp(literal.join('|'), 'iu') };
+    pattern = new RegExp(literal.join('|'), 'iu');
+    patterns.set(key, pattern);
   }
-  return last.pattern;
+  return pattern;
 }
 
 function fold(text: string): string {

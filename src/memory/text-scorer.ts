@@ -59,8 +59,11 @@ export interface ScoreOptions {
 export interface ScoredHit {
   id: string;
   score: number;
-  /** The document terms that matched (prefix and fuzzy expansions included), for snippets. */
-  readonly terms: string[];
+  /**
+   * What a snippet looks for: the query terms that matched, and the fuzzy spellings they matched
+   * as (a prefix expansion starts with its query term).
+   */
+  terms: string[];
   /** The query terms that matched. */
   queryTerms: string[];
 }
@@ -85,6 +88,7 @@ interface Expansion {
   term: string;
   weight: number;
   postings: FieldPostings;
+  fuzzy?: true;
 }
 
 export class TextScorer {
@@ -114,16 +118,19 @@ export class TextScorer {
     if (distinct.length > TextScorer.MAX_TERMS) throw new RangeError('too many distinct query terms');
     this.ensureCapacity(this.index._nextId);
     const touched: number[] = [];
-    const expansionsByTerm: Expansion[][] = [];
+    // Per distinct query term, the words a snippet looks for: the term itself, which every prefix
+    // expansion starts with, and its fuzzy expansions (the spellings the memories actually use).
+    const snippetTerms = distinct.map((term) => new Set([term]));
     // Removed documents still in the posting lists, until MiniSearch vacuums them out.
     const dirty = this.miniSearch.dirtCount > 0;
     try {
       for (const term of terms) {
         const expansions = this.expand(term, options);
-        expansionsByTerm.push(expansions);
-        this.addTerm(expansions, 1 << distinct.indexOf(term), touched, dirty);
+        const at = distinct.indexOf(term);
+        for (const expansion of expansions) if (expansion.fuzzy) snippetTerms[at]!.add(expansion.term);
+        this.addTerm(expansions, 1 << at, touched, dirty);
       }
-      return this.collect(touched, distinct, expansionsByTerm, options);
+      return this.collect(touched, distinct, snippetTerms, options);
     } catch (error) {
       // A callback that threw (accept, blend) must not leave its scores to the next search.
       this.total.fill(0);
@@ -165,7 +172,7 @@ export class TextScorer {
     for (const [expanded, [postings, distance]] of fuzzy ?? []) {
       if (!distance) continue;
       const weight = (WEIGHTS.fuzzy * expanded.length) / (expanded.length + distance);
-      expansions.push({ term: expanded, weight, postings });
+      expansions.push({ term: expanded, weight, postings, fuzzy: true });
     }
     return expansions;
   }
@@ -223,7 +230,7 @@ export class TextScorer {
   private collect(
     touched: readonly number[],
     distinct: readonly string[],
-    expansionsByTerm: readonly Expansion[][],
+    snippetTerms: readonly Set<string>[],
     options: ScoreOptions,
   ): Scored {
     const { total, matched } = this;
@@ -244,18 +251,11 @@ export class TextScorer {
     const floor = this.pageFloor(accepted, options);
     const kept = floor > 0 ? accepted.filter((document) => total[document]! >= floor) : [...accepted];
     kept.sort((a, b) => total[b]! - total[a]!);
-    const hits = kept.map((document): ScoredHit => {
-      let terms: string[] | undefined;
-      return {
-        id: ids.get(document)!,
-        score: total[document]!,
-        // Worked out only for the hits a page shows: a deep page keeps thousands that it does not.
-        get terms() {
-          terms ??= termsMatchedBy(document, expansionsByTerm);
-          return terms;
-        },
-        queryTerms: distinct.filter((_, at) => matched[document]! & (1 << at)),
-      };
+    const hits = kept.map((document) => {
+      const bits = matched[document]!;
+      const queryTerms = distinct.filter((_, at) => bits & (1 << at));
+      const terms = distinct.flatMap((_, at) => (bits & (1 << at) ? [...snippetTerms[at]!] : []));
+      return { id: ids.get(document)!, score: total[document]!, terms: [...new Set(terms)], queryTerms };
     });
     for (const document of accepted) {
       total[document] = 0;
@@ -311,21 +311,4 @@ function bestDocuments(documents: readonly number[], scores: Float64Array, count
     }
   }
   return heap.sort((a, b) => scores[b]! - scores[a]!);
-}
-
-/** The document terms through which `document` matched, in the order they were scored. */
-function termsMatchedBy(document: number, expansionsByTerm: readonly Expansion[][]): string[] {
-  const found: string[] = [];
-  for (const expansions of expansionsByTerm) {
-    for (const { term, postings } of expansions) {
-      if (found.includes(term)) continue;
-      for (const frequencies of postings.values()) {
-        if (frequencies.has(document)) {
-          found.push(term);
-          break;
-        }
-      }
-    }
-  }
-  return found;
 }

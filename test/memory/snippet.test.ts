@@ -43,6 +43,11 @@ describe('snippet', () => {
     expect(snippet(`${'東京 '.repeat(100)}ÉCOLE ${'東京 '.repeat(100)}`, ['école'])).toContain('ÉCOLE');
   });
 
+  it('finds the match where lowercasing would move it (İ lowercases to two characters)', () => {
+    const content = `${'İstanbul '.repeat(30)}then the cardamom tea ${'filler '.repeat(30)}`;
+    expect(snippet(content, ['cardamom'])).toMatch(/^….*then the cardamom tea/);
+  });
+
   it('reads only around the match: a 32 KiB memory with the match at its end', () => {
     const big = `${words(5000)} cardamom`.slice(-32_000);
     expect(snippet(big, ['cardamom'])).toMatch(/^….*cardamom$/);
