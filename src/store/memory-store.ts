@@ -6,40 +6,12 @@
  */
 
 import type Database from 'better-sqlite3';
-import { randomBytesPooled } from '../crypto/random.js';
+import { newId, type RawBlob, SELECT_BLOB, toBlob } from './blob-rows.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { openDatabase, storeError } from './sqlite.js';
 import type { BlobPatch, BlobRow, Changes, ListBlobsQuery, NewBlob, TagRow, UpdateOutcome } from './types.js';
 
 const BUSY_TIMEOUT_MS = 5_000;
-
-interface RawBlob extends Omit<BlobRow, 'tags' | 'tag_ids'> {
-  fingerprint: string | null;
-  tag_names: string | null;
-  tag_id_list: string | null;
-}
-
-const SELECT_BLOB = `
-  SELECT b.id, b.user_id, b.content, b.fingerprint, b.title, b.summary, b.importance, b.confidence, b.source,
-         b.created_at, b.updated_at,
-         (SELECT json_group_array(t.name) FROM (SELECT t.name FROM blob_tags bt JOIN tags t ON t.id = bt.tag_id
-            WHERE bt.blob_id = b.id ORDER BY bt.position) t) AS tag_names,
-         (SELECT json_group_array(bt.tag_id) FROM (SELECT bt.tag_id FROM blob_tags bt
-            WHERE bt.blob_id = b.id ORDER BY bt.position) bt) AS tag_id_list
-  FROM blobs b`;
-
-export function newId(prefix: 'mem' | 'tag'): string {
-  return `${prefix}_${randomBytesPooled(12).toString('hex')}`;
-}
-
-function toBlob(raw: RawBlob): BlobRow {
-  const { fingerprint: _fingerprint, tag_names, tag_id_list, ...rest } = raw;
-  return {
-    ...rest,
-    tags: tag_names ? (JSON.parse(tag_names) as string[]) : [],
-    tag_ids: tag_id_list ? (JSON.parse(tag_id_list) as string[]) : [],
-  };
-}
 
 export class MemoryStore {
   readonly file: string;
