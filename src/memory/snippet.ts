@@ -27,20 +27,34 @@ export function snippet(content: string, terms: readonly string[], width = SNIPP
 
 /** Content up to this long is lowercased and scanned word by word: faster than a pattern. */
 const LOWERCASE_SCAN_CHARS = 4096;
+const WORD_CHAR = /[\p{L}\p{N}]/u;
 
-/** Where the first of `terms` starts, case-insensitively; 0 when none is found. */
+/**
+ * Where the first word starting with one of `terms` begins, case-insensitively; 0 when there is
+ * none. Only at the start of a word, as the index matches: "cat" finds "category", not "communicate".
+ */
 function firstMatch(content: string, terms: readonly string[]): number {
   const words = terms.filter((term) => term.length > 0);
   if (words.length === 0) return 0;
   if (content.length <= LOWERCASE_SCAN_CHARS) {
-    const lower = content.toLowerCase();
+    // Final sigma becomes plain sigma on both sides: lowercasing picks one by position.
+    const lower = content.toLowerCase().replaceAll('ς', 'σ');
     // Lowercasing a few characters (e.g. İ) lengthens the text, and positions would shift.
     if (lower.length === content.length) {
-      const found = words.map((word) => lower.indexOf(word.toLowerCase())).filter((at) => at >= 0);
-      return found.length > 0 ? Math.min(...found) : 0;
+      const found = words.map((word) => wordStart(lower, word.toLowerCase().replaceAll('ς', 'σ')));
+      const starts = found.filter((at) => at >= 0);
+      return starts.length > 0 ? Math.min(...starts) : 0;
     }
   }
   return Math.max(0, content.search(patternFor(words)));
+}
+
+/** The first place `word` occurs at the start of a word of `text`, or -1. */
+function wordStart(text: string, word: string): number {
+  for (let at = text.indexOf(word); at >= 0; at = text.indexOf(word, at + 1)) {
+    if (at === 0 || !WORD_CHAR.test(text[at - 1]!)) return at;
+  }
+  return -1;
 }
 
 /** Patterns built lately: the hits of one search share a few sets of terms. */
@@ -48,12 +62,12 @@ const patterns = new Map<string, RegExp>();
 const PATTERNS_KEPT = 64;
 
 function patternFor(words: readonly string[]): RegExp {
-  const key = words.join('\u0000');
+  const key = JSON.stringify(words);
   let pattern = patterns.get(key);
   if (!pattern) {
     if (patterns.size >= PATTERNS_KEPT) patterns.clear();
     const literal = words.map((word) => word.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&'));
-    pattern = new RegExp(literal.join('|'), 'iu');
+    pattern = new RegExp(`(?<![\\p{L}\\p{N}])(?:${literal.join('|')})`, 'iu');
     patterns.set(key, pattern);
   }
   return pattern;

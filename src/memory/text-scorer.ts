@@ -60,10 +60,10 @@ export interface ScoredHit {
   id: string;
   score: number;
   /**
-   * What a snippet looks for: the query terms that matched, and the fuzzy spellings they matched
-   * as (a prefix expansion starts with its query term).
+   * What a snippet looks for: the query terms that matched (the start of every word they matched),
+   * and the fuzzy spellings through which this document matched.
    */
-  terms: string[];
+  readonly terms: string[];
   /** The query terms that matched. */
   queryTerms: string[];
 }
@@ -118,19 +118,18 @@ export class TextScorer {
     if (distinct.length > TextScorer.MAX_TERMS) throw new RangeError('too many distinct query terms');
     this.ensureCapacity(this.index._nextId);
     const touched: number[] = [];
-    // Per distinct query term, the words a snippet looks for: the term itself, which every prefix
-    // expansion starts with, and its fuzzy expansions (the spellings the memories actually use).
-    const snippetTerms = distinct.map((term) => new Set([term]));
+    // Per distinct query term, its fuzzy expansions: the spellings a snippet looks for besides it.
+    const fuzzyByTerm = distinct.map((): Expansion[] => []);
     // Removed documents still in the posting lists, until MiniSearch vacuums them out.
     const dirty = this.miniSearch.dirtCount > 0;
     try {
       for (const term of terms) {
         const expansions = this.expand(term, options);
         const at = distinct.indexOf(term);
-        for (const expansion of expansions) if (expansion.fuzzy) snippetTerms[at]!.add(expansion.term);
+        for (const expansion of expansions) if (expansion.fuzzy) fuzzyByTerm[at]!.push(expansion);
         this.addTerm(expansions, 1 << at, touched, dirty);
       }
-      return this.collect(touched, distinct, snippetTerms, options);
+      return this.collect(touched, distinct, fuzzyByTerm, options);
     } catch (error) {
       // A callback that threw (accept, blend) must not leave its scores to the next search.
       this.total.fill(0);
@@ -230,7 +229,7 @@ export class TextScorer {
   private collect(
     touched: readonly number[],
     distinct: readonly string[],
-    snippetTerms: readonly Set<string>[],
+    fuzzyByTerm: readonly Expansion[][],
     options: ScoreOptions,
   ): Scored {
     const { total, matched } = this;
@@ -251,11 +250,20 @@ export class TextScorer {
     const floor = this.pageFloor(accepted, options);
     const kept = floor > 0 ? accepted.filter((document) => total[document]! >= floor) : [...accepted];
     kept.sort((a, b) => total[b]! - total[a]!);
-    const hits = kept.map((document) => {
+    const hits = kept.map((document): ScoredHit => {
       const bits = matched[document]!;
       const queryTerms = distinct.filter((_, at) => bits & (1 << at));
-      const terms = distinct.flatMap((_, at) => (bits & (1 << at) ? [...snippetTerms[at]!] : []));
-      return { id: ids.get(document)!, score: total[document]!, terms: [...new Set(terms)], queryTerms };
+      let terms: string[] | undefined;
+      return {
+        id: ids.get(document)!,
+        score: total[document]!,
+        // Worked out only for the hits a page shows: a deep page keeps thousands that it does not.
+        get terms() {
+          terms ??= snippetTerms(document, distinct, bits, fuzzyByTerm);
+          return terms;
+        },
+        queryTerms,
+      };
     });
     for (const document of accepted) {
       total[document] = 0;
@@ -311,4 +319,24 @@ function bestDocuments(documents: readonly number[], scores: Float64Array, count
     }
   }
   return heap.sort((a, b) => scores[b]! - scores[a]!);
+}
+
+/** A hit's query terms, and the fuzzy spellings of them that its own text holds. */
+function snippetTerms(
+  document: number,
+  distinct: readonly string[],
+  bits: number,
+  fuzzyByTerm: readonly Expansion[][],
+): string[] {
+  const terms = new Set<string>();
+  distinct.forEach((term, at) => {
+    if (!(bits & (1 << at))) return;
+    terms.add(term);
+    for (const { term: spelling, postings } of fuzzyByTerm[at]!) {
+      for (const frequencies of postings.values()) {
+        if (frequencies.has(document)) terms.add(spelling);
+      }
+    }
+  });
+  return [...terms];
 }

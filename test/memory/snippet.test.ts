@@ -48,6 +48,17 @@ describe('snippet', () => {
     expect(snippet(content, ['cardamom'])).toMatch(/^….*then the cardamom tea/);
   });
 
+  it('matches at the start of a word only, as the index does', () => {
+    const content = `We communicate by email. ${words(100)} The category list is here.`;
+    expect(snippet(content, ['cat'])).toMatch(/^….*The category list is here\.$/);
+    const long = `${'We communicate by email. '.repeat(200)} The category list is here.`;
+    expect(snippet(long, ['cat'])).toMatch(/^….*The category list is here\.$/);
+  });
+
+  it('treats final and plain sigma alike', () => {
+    expect(snippet(`start ${words(100)} ΟΔΟΣ.ΤΕΣΤ end`, ['οδος'])).toMatch(/ΟΔΟΣ\.ΤΕΣΤ end$/);
+  });
+
   it('reads only around the match: a 32 KiB memory with the match at its end', () => {
     const big = `${words(5000)} cardamom`.slice(-32_000);
     expect(snippet(big, ['cardamom'])).toMatch(/^….*cardamom$/);

@@ -40,6 +40,16 @@ describe('TextIndex', () => {
     expect(ids(index, 'espresso')).toEqual([]);
   });
 
+  it('gives each hit the fuzzy spellings its own text holds, for its snippet', () => {
+    const index = new TextIndex();
+    index.put(memory('a', 'thats all for now, the kits are ready'));
+    index.put(memory('b', 'the cats sleep'));
+    index.put(memory('c', 'bats at dusk'));
+    const { hits } = index.match('kats', { needed: 10 });
+    const terms = Object.fromEntries(hits.map((hit) => [hit.id, hit.terms]));
+    expect(terms).toEqual({ a: ['kats', 'kits'], b: ['kats', 'cats'], c: ['kats', 'bats'] });
+  });
+
   it('answers a query of more distinct words than the scorer takes', () => {
     const index = new TextIndex();
     index.put(memory('a', 'The deployment runs on Fridays'));
