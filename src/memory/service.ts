@@ -148,9 +148,7 @@ export class MemoryService {
     return {
       memories: page.map(({ memory, score, terms }) => ({
         ...withoutContent(memory),
-        snippet: memory.unreadable
-          ? ''
-          : snippet(memory.content, terms.length > 0 ? terms : queryWords(query)),
+        snippet: memory.unreadable ? '' : snippet(memory.content, terms),
         score,
       })),
       next_cursor: offset + limit < total ? encodeSearchCursor(offset + limit, key) : null,
@@ -315,8 +313,4 @@ export class MemoryService {
 /** A refusal (invalid, forbidden…) wrote nothing; a timeout, a cancel or an outage may have. */
 function mightHaveLanded(error: unknown): boolean {
   return !(error instanceof MemoramError) || error.code === 'UPSTREAM_UNAVAILABLE';
-}
-
-function queryWords(query: string): string[] {
-  return query.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
 }

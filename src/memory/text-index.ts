@@ -29,6 +29,7 @@ const FUZZY_MIN_CHARS = 4;
 const FUZZINESS = 0.2;
 
 export type MatchOptions = Pick<ScoreOptions, 'accept' | 'needed' | 'blend'>;
+type Fuzzy = ScoreOptions['fuzzy'];
 
 export class TextIndex {
   private miniSearch = newMiniSearch<TextDoc>();
@@ -60,31 +61,22 @@ export class TextIndex {
   match(query: string, options: MatchOptions): Scored {
     this.indexQueued();
     const terms = tokenize(query);
-    if (new Set(terms).size > TextScorer.MAX_TERMS) return this.matchLongQuery(query, options);
-    const exact = this.scorer.score(terms, {
-      ...options,
-      fuzzy: () => false,
-      maxFuzzy: TEXT_SETTINGS.maxFuzzy,
-    });
+    const score =
+      new Set(terms).size > TextScorer.MAX_TERMS
+        ? (fuzzy: Fuzzy) => this.scoreLongQuery(query, fuzzy, options)
+        : (fuzzy: Fuzzy) => this.scorer.score(terms, { ...options, fuzzy });
+    const exact = score(() => false);
     const missing = new Set(terms.filter((term) => term.length >= FUZZY_MIN_CHARS));
     for (const term of exact.matchedTerms) missing.delete(term);
     if (missing.size === 0) return exact;
-    const fuzzy = (term: string) => (missing.has(term) ? FUZZINESS : false);
-    return this.scorer.score(terms, { ...options, fuzzy, maxFuzzy: TEXT_SETTINGS.maxFuzzy });
+    return score((term) => (missing.has(term) ? FUZZINESS : false));
   }
 
   /** A query of more distinct words than the scorer takes: MiniSearch's own search, every hit. */
-  private matchLongQuery(query: string, { accept }: MatchOptions): Scored {
+  private scoreLongQuery(query: string, fuzzy: Fuzzy, { accept }: MatchOptions): Scored {
     const filter = accept && ((hit: { id: string }) => accept(hit.id));
-    const exact = this.miniSearch.search(query, { filter, fuzzy: false });
-    const missing = new Set(tokenize(query).filter((term) => term.length >= FUZZY_MIN_CHARS));
-    for (const hit of exact) for (const term of hit.queryTerms) missing.delete(term);
-    const hits =
-      missing.size === 0
-        ? exact
-        : this.miniSearch.search(query, { filter, fuzzy: (term) => (missing.has(term) ? FUZZINESS : false) });
-    const matchedTerms = [...new Set(hits.flatMap((hit) => hit.queryTerms))];
-    return { hits, total: hits.length, matchedTerms };
+    const hits = this.miniSearch.search(query, { filter, fuzzy });
+    return { hits, total: hits.length, matchedTerms: [...new Set(hits.flatMap((hit) => hit.queryTerms))] };
   }
 
   private enqueue(id: string, doc: TextDoc | null): void {

@@ -40,12 +40,13 @@ export interface ScorerSettings {
   fields: readonly string[];
   boost: Readonly<Record<string, number>>;
   prefix: (term: string) => boolean;
+  /** The most edits a fuzzy expansion may make, whatever the fuzziness asks. */
+  maxFuzzy: number;
 }
 
 export interface ScoreOptions {
   /** Per query term: the fuzziness to expand it with (as MiniSearch's `fuzzy`), or false. */
   fuzzy: (term: string) => number | false;
-  maxFuzzy: number;
   accept?: ((id: string) => boolean) | undefined;
   /** How many of the best hits the caller needs. */
   needed: number;
@@ -156,7 +157,7 @@ export class TextScorer {
     let fuzzy: Map<string, [FieldPostings, number]> | undefined;
     if (fuzziness !== false) {
       const distance =
-        fuzziness < 1 ? Math.min(options.maxFuzzy, Math.round(term.length * fuzziness)) : fuzziness;
+        fuzziness < 1 ? Math.min(this.settings.maxFuzzy, Math.round(term.length * fuzziness)) : fuzziness;
       if (distance) fuzzy = this.index._index.fuzzyGet(term, distance);
     }
     if (this.settings.prefix(term)) {

@@ -74,7 +74,7 @@ describe('TextScorer', () => {
     const scorer = new TextScorer(miniSearch, TEXT_SETTINGS);
     for (const query of queries()) {
       for (const fuzzy of [() => false as const, fuzzyFor(query)]) {
-        const options: ScoreOptions = { fuzzy, maxFuzzy: 2, needed: Number.POSITIVE_INFINITY };
+        const options: ScoreOptions = { fuzzy, needed: Number.POSITIVE_INFINITY };
         const scored = scorer.score(tokenize(query), options);
         const expected = miniSearch.search(query, { fuzzy });
         expect(scored.total).toBe(expected.length);
@@ -101,7 +101,6 @@ describe('TextScorer', () => {
     for (const query of queries()) {
       const options: ScoreOptions = {
         fuzzy: fuzzyFor(query),
-        maxFuzzy: 2,
         needed: Number.POSITIVE_INFINITY,
       };
       const scored = scorer.score(tokenize(query), options);
@@ -127,7 +126,6 @@ describe('TextScorer', () => {
       const expected = miniSearch.search(query, { fuzzy: false, filter: (hit) => accept(hit.id) });
       const scored = scorer.score(tokenize(query), {
         fuzzy: () => false,
-        maxFuzzy: 2,
         accept,
         needed: 10,
         blend,
@@ -154,7 +152,7 @@ describe('TextScorer', () => {
     await miniSearch.vacuum();
     const scorer = new TextScorer(miniSearch, TEXT_SETTINGS);
     const query = queries()[0]!;
-    const options: ScoreOptions = { fuzzy: () => false, maxFuzzy: 2, needed: 3 };
+    const options: ScoreOptions = { fuzzy: () => false, needed: 3 };
     const before = scorer.score(tokenize(query), options);
     expect(before.total).toBeGreaterThan(3);
     const failing = () => {
@@ -166,7 +164,7 @@ describe('TextScorer', () => {
 
   it('answers a word it does not know with nothing', () => {
     const scorer = new TextScorer(corpus().miniSearch, TEXT_SETTINGS);
-    expect(scorer.score(['zzzz'], { fuzzy: () => false, maxFuzzy: 2, needed: 10 })).toEqual({
+    expect(scorer.score(['zzzz'], { fuzzy: () => false, needed: 10 })).toEqual({
       hits: [],
       total: 0,
       matchedTerms: [],
