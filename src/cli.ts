@@ -7,9 +7,9 @@
  */
 import { createRequire } from 'node:module';
 import { type Config, ConfigError, loadConfig, parseCommandLine } from './config.js';
-import type { Connection } from './connection.js';
-import { MemoramError } from './errors.js';
-import { createLogger, type Logger } from './logger.js';
+import type { Connection } from './connection/connection.js';
+import { createLogger, type Logger } from './log/logger.js';
+import { MemoramError } from './memory/errors.js';
 
 const HELP = `memoram-mcp — long-term memory for MCP clients, backed by Memoram or an encrypted local store
 
@@ -54,7 +54,7 @@ function setup(args: readonly string[], env: NodeJS.ProcessEnv, commandOptions =
 }
 
 async function withService<T>(config: Readonly<Config>, logger: Logger, work: (c: Connection) => Promise<T>) {
-  const { openConnection } = await import('./open-connection.js');
+  const { openConnection } = await import('./connection/open-connection.js');
   const connection = await openConnection(config, logger);
   try {
     return await work(connection);

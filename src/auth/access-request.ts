@@ -3,7 +3,7 @@
  * the request with capped backoff until the user approves, rejects or revokes it in the Memoram
  * dashboard, and fetch the credentials once approved.
  */
-import type { Logger } from '../logger.js';
+import type { Logger } from '../log/logger.js';
 import type { MemoramClient } from '../memoram/client.js';
 import {
   ConnectionError,

@@ -4,7 +4,7 @@
  * the user's memory key, with `declined` when the user said no on the consent page, or with a
  * MemoramError that says what went wrong and what to do next.
  */
-import { MemoramError } from '../errors.js';
+import { MemoramError } from '../memory/errors.js';
 import type { OpenBrowser } from './browser.js';
 import { type CallbackResult, type Loopback, startLoopback } from './loopback.js';
 import {

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync } from 'node:fs';
 import Conf from 'conf';
 import { z } from 'zod';
-import { MemoramError } from '../errors.js';
+import { MemoramError } from '../memory/errors.js';
 
 export const CredentialsSchema = z.object({
   user_id: z.string().min(1),

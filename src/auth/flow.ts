@@ -8,12 +8,12 @@
  * cached, so a restart resumes it; a sign-in in progress lives only as long as this process.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { toDomainError } from '../backends/remote-errors.js';
-import type { AuthorizeInput, AuthorizeOptions, ConnectionState } from '../connection.js';
-import { MemoramError } from '../errors.js';
-import type { Logger } from '../logger.js';
+import type { AuthorizeInput, AuthorizeOptions, ConnectionState } from '../connection/connection.js';
+import type { Logger } from '../log/logger.js';
 import type { MemoramClient } from '../memoram/client.js';
 import { NotFoundError } from '../memoram/errors.js';
+import { MemoramError } from '../memory/errors.js';
+import { toDomainError } from '../replica/remote-errors.js';
 import { DEFAULT_REASON, type PollOutcome, waitForDecision } from './access-request.js';
 import type { ConsentSettings } from './consent.js';
 import { type CredentialStore, type Credentials, CredentialsSchema, type Profile } from './credentials.js';

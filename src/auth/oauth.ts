@@ -5,8 +5,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { type Dispatcher, request } from 'undici';
-import { MemoramError } from '../errors.js';
 import { OAuthTokenResponseSchema } from '../memoram/schemas.js';
+import { MemoramError } from '../memory/errors.js';
 
 export interface Pkce {
   verifier: string;

@@ -3,9 +3,10 @@
  * product copy for the model (through the authorize tool) and for the terminal: each says where
  * things stand and what to do next, and none carries a key, token, code or verifier.
  */
-import { toDomainError } from '../backends/remote-errors.js';
-import type { ConnectionState } from '../connection.js';
-import { MemoramError } from '../errors.js';
+
+import type { ConnectionState } from '../connection/connection.js';
+import { MemoramError } from '../memory/errors.js';
+import { toDomainError } from '../replica/remote-errors.js';
 import type { ConsentAttempt } from './consent.js';
 import type { Profile } from './credentials.js';
 

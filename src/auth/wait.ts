@@ -3,7 +3,7 @@
  * state changes, the call's signal aborts, or the window ends, with a progress report every second
  * or so. The flow goes on either way; this only decides when the call returns.
  */
-import type { AuthorizeOptions, ConnectionState } from '../connection.js';
+import type { AuthorizeOptions, ConnectionState } from '../connection/connection.js';
 import { waitingProgress } from './states.js';
 
 export interface Watched {

@@ -8,9 +8,9 @@
  * failed, 130 interrupted.
  */
 import type { Config } from '../config.js';
-import type { ConnectionState } from '../connection.js';
-import type { Logger } from '../logger.js';
-import { RemoteConnection } from '../remote-connection.js';
+import type { ConnectionState } from '../connection/connection.js';
+import { RemoteConnection } from '../connection/remote-connection.js';
+import type { Logger } from '../log/logger.js';
 
 export interface AuthorizeCommandOptions {
   /** --memory-key; MEMORAM_MEMORY_KEY (in config) is the better way to pass it. */

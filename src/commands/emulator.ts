@@ -4,7 +4,7 @@
  */
 import type { Config } from '../config.js';
 import { emulatorBanner, startEmulator } from '../emulator/index.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../log/logger.js';
 
 export interface EmulatorCommandOptions {
   dbFile?: string | undefined;

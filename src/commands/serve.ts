@@ -7,10 +7,10 @@
  */
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import type { Config } from '../config.js';
-import type { Logger } from '../logger.js';
-import { openConnection } from '../open-connection.js';
-import { currentService } from '../resources.js';
-import { createServer } from '../server.js';
+import { openConnection } from '../connection/open-connection.js';
+import type { Logger } from '../log/logger.js';
+import { currentService } from '../mcp/resources.js';
+import { createServer } from '../mcp/server.js';
 
 /** Long enough for a client's initialize and first list requests, which arrive right after start. */
 const WARM_UP_AFTER_MS = 100;

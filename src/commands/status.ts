@@ -3,8 +3,8 @@
  * are. Never prints a key or token.
  */
 import type { Config } from '../config.js';
-import type { Logger } from '../logger.js';
-import { openConnection } from '../open-connection.js';
+import { openConnection } from '../connection/open-connection.js';
+import type { Logger } from '../log/logger.js';
 
 export interface StatusReport {
   backend: 'local' | 'memoram';

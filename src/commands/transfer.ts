@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { MemoramError } from '../errors.js';
+import { MemoramError } from '../memory/errors.js';
 import { MemoryFieldsSchema } from '../memory/limits.js';
 import type { MemoryService } from '../memory/service.js';
 import type { Memory, MemoryFields } from '../memory/types.js';

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { MemoramError } from '../errors.js';
+import { MemoramError } from '../memory/errors.js';
 import { KEY_BYTES } from './codec.js';
 
 export const LOCAL_KEY_FILE = 'local.key';

@@ -2,7 +2,7 @@
  * What the emulated API's handlers share: the memory store, the emulator's own state, its clock
  * and the settings the control API may change while it runs.
  */
-import type { Logger } from '../logger.js';
+import type { Logger } from '../log/logger.js';
 import type { MemoryStore } from '../store/memory-store.js';
 import type { Clock } from './clock.js';
 import type { OAuthStore } from './oauth-store.js';

@@ -6,8 +6,8 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MemoramError } from '../errors.js';
-import { type Logger, silentLogger } from '../logger.js';
+import { type Logger, silentLogger } from '../log/logger.js';
+import { MemoramError } from '../memory/errors.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { API_PREFIX, createApiRouter } from './api.js';
 import { createClock } from './clock.js';

@@ -8,7 +8,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isMemoramError } from '../errors.js';
+import { isMemoramError } from '../memory/errors.js';
 import { API_PREFIX } from './api.js';
 import type { EmulatorContext } from './context.js';
 import { CONTROL_PREFIX } from './control.js';

@@ -16,7 +16,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { type Dispatcher, Pool } from 'undici';
 import type { z } from 'zod';
-import { type Logger, silentLogger } from '../logger.js';
+import { type Logger, silentLogger } from '../log/logger.js';
 import { UnexpectedResponseError } from './errors.js';
 import { type Call, json, RequestPipeline } from './pipeline.js';
 import {

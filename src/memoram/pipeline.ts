@@ -6,7 +6,7 @@
  */
 import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../log/logger.js';
 import {
   AbortedError,
   ApiError,

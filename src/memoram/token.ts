@@ -4,7 +4,7 @@
  * of calls on a cold or expired cache costs one token request.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { untilAborted } from '../until-aborted.js';
+import { untilAborted } from '../async/until-aborted.js';
 import { AbortedError, UnexpectedResponseError } from './errors.js';
 import type { AuthTokenResponse } from './schemas.js';
 

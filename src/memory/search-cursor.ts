@@ -3,7 +3,7 @@
  * by a short hash of them, so a cursor from another search is refused rather than misread.
  */
 import { createHash } from 'node:crypto';
-import { MemoramError } from '../errors.js';
+import { MemoramError } from './errors.js';
 
 /** Identifies a search by everything but its page: the cursor and the page size may change. */
 export function searchKey(params: { cursor?: unknown; limit?: unknown }): string {

@@ -4,8 +4,8 @@
  * Memoram), enforces the limits, finds duplicates, and tells listeners what changed.
  */
 import { setImmediate } from 'node:timers/promises';
-import { MemoramError } from '../errors.js';
-import { untilAborted } from '../until-aborted.js';
+import { untilAborted } from '../async/until-aborted.js';
+import { MemoramError } from './errors.js';
 import { DEFAULT_CONFIDENCE, DEFAULT_IMPORTANCE, normalizeTags, wellFormed } from './limits.js';
 import { decodeSearchCursor, encodeSearchCursor, searchKey } from './search-cursor.js';
 import { type SearchFilters, SearchIndex } from './search-index.js';

@@ -2,7 +2,7 @@
  * The blob list's cursor: opaque to callers, it holds the (created_at, id) of the last blob of a
  * page, the order the list is sorted in.
  */
-import { MemoramError } from '../errors.js';
+import { MemoramError } from '../memory/errors.js';
 
 export function encodeCursor(createdAt: string, id: string): string {
   return Buffer.from(JSON.stringify([createdAt, id])).toString('base64url');

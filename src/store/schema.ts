@@ -4,7 +4,7 @@
  * opening one file at once migrate it exactly once.
  */
 import type Database from 'better-sqlite3';
-import { MemoramError } from '../errors.js';
+import { MemoramError } from '../memory/errors.js';
 
 const MIGRATIONS: readonly string[] = [
   `

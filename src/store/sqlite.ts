@@ -6,7 +6,7 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { MemoramError } from '../errors.js';
+import { MemoramError } from '../memory/errors.js';
 import { migrate } from './schema.js';
 
 /** Opens (creating if needed) the database at `file`, or an in-memory one for ':memory:'. */

@@ -6,7 +6,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { expect, it, vi } from 'vitest';
 import { CREDENTIALS_FILE, ProfileSchema, profileId } from '../../src/auth/credentials.js';
-import { MemoramError } from '../../src/errors.js';
+import { MemoramError } from '../../src/memory/errors.js';
 import { authorizeDemoUser, harness, rejectionOf, stateBecomes } from './harness.js';
 
 /** How long vi.waitFor may look for what it waits for (generous: only a hang uses it all). */

@@ -17,10 +17,10 @@ import { expect, onTestFinished } from 'vitest';
 import type { ConsentSettings } from '../../src/auth/consent.js';
 import { CredentialStore, profileId } from '../../src/auth/credentials.js';
 import { AuthorizationFlow, type FlowOptions } from '../../src/auth/flow.js';
-import type { ConnectionState } from '../../src/connection.js';
+import type { ConnectionState } from '../../src/connection/connection.js';
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
 import type { LoggedRequest } from '../../src/emulator/request-log.js';
-import { createLogger, type Logger } from '../../src/logger.js';
+import { createLogger, type Logger } from '../../src/log/logger.js';
 import { MemoramClient, type MemoramClientOptions } from '../../src/memoram/client.js';
 
 export type { LoggedRequest };

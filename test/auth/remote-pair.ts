@@ -4,7 +4,7 @@
  */
 import type { Client } from '@modelcontextprotocol/client';
 import { expect, onTestFinished } from 'vitest';
-import { RemoteConnection } from '../../src/remote-connection.js';
+import { RemoteConnection } from '../../src/connection/remote-connection.js';
 import { callTool, connectPair, type PairOptions, structured, text } from '../helpers/mcp-pair.js';
 import type { Harness } from './harness.js';
 

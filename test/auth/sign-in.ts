@@ -4,7 +4,7 @@
  * loopback listener, and the checks every failed sign-in must pass.
  */
 import { expect } from 'vitest';
-import type { ConnectionState } from '../../src/connection.js';
+import type { ConnectionState } from '../../src/connection/connection.js';
 import { browse, decide, hiddenField } from '../emulator/oauth-helpers.js';
 import { type Harness, stateBecomes } from './harness.js';
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type LocalBackend, openLocalBackend } from '../../src/backends/local.js';
+import { type LocalBackend, openLocalBackend } from '../../src/store/local-backend.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
 
 let dir: string;

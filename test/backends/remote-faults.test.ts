@@ -3,8 +3,8 @@
 // retries, rate limits, and the caller cancelling.
 import { expect, it, vi } from 'vitest';
 import { seal } from '../../src/crypto/codec.js';
-import { MemoramError } from '../../src/errors.js';
 import { AbortedError } from '../../src/memoram/errors.js';
+import { MemoramError } from '../../src/memory/errors.js';
 import { rejectionOf } from '../auth/harness.js';
 import { plaintext, remote } from './remote-setup.js';
 

@@ -4,9 +4,9 @@
  * re-fetches and lost-access reports), and MemoryServices over it that never go stale on their own.
  */
 import { randomBytes } from 'node:crypto';
-import { RemoteBackend } from '../../src/backends/remote.js';
 import { keyFromHex } from '../../src/crypto/codec.js';
 import { MemoryService } from '../../src/memory/service.js';
+import { RemoteBackend } from '../../src/replica/remote-backend.js';
 import { authorizeDemoUser, harness } from '../auth/harness.js';
 
 /** An approved demo user, a remote backend on its credentials, and a service that never goes stale. */

@@ -6,12 +6,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { onTestFinished } from 'vitest';
-import { openLocalBackend } from '../../src/backends/local.js';
-import { RemoteBackend, type RemoteCredentials } from '../../src/backends/remote.js';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
-import { silentLogger } from '../../src/logger.js';
+import { silentLogger } from '../../src/log/logger.js';
 import { MemoramClient } from '../../src/memoram/client.js';
 import type { MemoryBackend } from '../../src/memory/types.js';
+import { RemoteBackend, type RemoteCredentials } from '../../src/replica/remote-backend.js';
+import { openLocalBackend } from '../../src/store/local-backend.js';
 
 export async function control(
   emu: RunningEmulator,

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { authorizeCommand, INTERRUPTED } from '../../src/commands/authorize.js';
 import { loadConfig } from '../../src/config.js';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
-import { silentLogger } from '../../src/logger.js';
+import { silentLogger } from '../../src/log/logger.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
 
 class Capture extends Writable {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LOCAL_KEY_FILE, loadOrCreateLocalKey } from '../../src/crypto/local-key.js';
-import { MemoramError } from '../../src/errors.js';
+import { MemoramError } from '../../src/memory/errors.js';
 
 let root: string;
 beforeEach(async () => {

@@ -8,7 +8,6 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { Client, type ClientCapabilities, InMemoryTransport } from '@modelcontextprotocol/client';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
-import { openLocalBackend } from '../../src/backends/local.js';
 import {
   type AuthorizeInput,
   type AuthorizeOptions,
@@ -16,10 +15,11 @@ import {
   type Connection,
   type ConnectionState,
   LocalConnection,
-} from '../../src/connection.js';
-import { createLogger, type Logger } from '../../src/logger.js';
+} from '../../src/connection/connection.js';
+import { createLogger, type Logger } from '../../src/log/logger.js';
+import { createServer } from '../../src/mcp/server.js';
 import { MemoryService } from '../../src/memory/service.js';
-import { createServer } from '../../src/server.js';
+import { openLocalBackend } from '../../src/store/local-backend.js';
 import { makeTempDir, removeTempDir } from './temp-dir.js';
 
 export type Era = 'legacy' | 'modern';

@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import { onTestFinished } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
 import type { LoggedRequest } from '../../src/emulator/request-log.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger } from '../../src/log/logger.js';
 import { MemoramClient, type MemoramClientOptions } from '../../src/memoram/client.js';
 import type { CreateMemoryBlobRequest } from '../../src/memoram/schemas.js';
 

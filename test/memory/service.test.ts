@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openLocalBackend } from '../../src/backends/local.js';
-import { MemoramError } from '../../src/errors.js';
+import { MemoramError } from '../../src/memory/errors.js';
 import { type ChangeEvent, MemoryService } from '../../src/memory/service.js';
+import { openLocalBackend } from '../../src/store/local-backend.js';
 
 let root: string;
 let services: MemoryService[];

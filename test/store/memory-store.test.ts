@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MemoramError } from '../../src/errors.js';
+import { MemoramError } from '../../src/memory/errors.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { SCHEMA_VERSION } from '../../src/store/schema.js';
 

@@ -19,9 +19,9 @@ import {
   ResourceTemplate,
 } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import type { Connection, ConnectionState } from './connection.js';
-import { isMemoramError } from './errors.js';
-import type { ChangeEvent, MemoryService } from './memory/service.js';
+import type { Connection, ConnectionState } from '../connection/connection.js';
+import { isMemoramError } from '../memory/errors.js';
+import type { ChangeEvent, MemoryService } from '../memory/service.js';
 import type { ServerDeps } from './server.js';
 
 export const TAGS_URI = 'memoram://tags';

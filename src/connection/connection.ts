@@ -3,8 +3,8 @@
  * layer asks it for the MemoryService on every call, so a server can switch from "not connected"
  * to Memoram while running, without a restart.
  */
-import { MemoramError } from './errors.js';
-import type { MemoryService } from './memory/service.js';
+import { MemoramError } from '../memory/errors.js';
+import type { MemoryService } from '../memory/service.js';
 
 export type ConnectionState =
   | { state: 'local'; message: string }

@@ -5,12 +5,16 @@
  * restart, and warms its search index in the background.
  */
 
-import { openBrowser } from './auth/browser.js';
-import type { ConsentSettings } from './auth/consent.js';
-import { CredentialStore, type Credentials, profileId } from './auth/credentials.js';
-import { AuthorizationFlow } from './auth/flow.js';
-import { RemoteBackend } from './backends/remote.js';
-import type { Config } from './config.js';
+import { openBrowser } from '../auth/browser.js';
+import type { ConsentSettings } from '../auth/consent.js';
+import { CredentialStore, type Credentials, profileId } from '../auth/credentials.js';
+import { AuthorizationFlow } from '../auth/flow.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../log/logger.js';
+import { MemoramClient } from '../memoram/client.js';
+import { MemoramError } from '../memory/errors.js';
+import { MemoryService } from '../memory/service.js';
+import { RemoteBackend } from '../replica/remote-backend.js';
 import {
   type AuthorizeInput,
   type AuthorizeOptions,
@@ -18,10 +22,6 @@ import {
   type Connection,
   type ConnectionState,
 } from './connection.js';
-import { MemoramError } from './errors.js';
-import type { Logger } from './logger.js';
-import { MemoramClient } from './memoram/client.js';
-import { MemoryService } from './memory/service.js';
 
 export interface RemoteConnectionOptions {
   client: MemoramClient;

@@ -3,11 +3,11 @@
 // connected from the cache; a revoke is noticed on the next refused call; and several server
 // processes (Claude Desktop, Claude Code…) sharing one config dir keep in step.
 import { expect, it, onTestFinished } from 'vitest';
-import { MemoramError } from '../src/errors.js';
-import type { MemoramClient } from '../src/memoram/client.js';
-import type { MemoryService } from '../src/memory/service.js';
-import { RemoteConnection } from '../src/remote-connection.js';
-import { type Harness, harness, rejectionOf, stateBecomes } from './auth/harness.js';
+import { RemoteConnection } from '../../src/connection/remote-connection.js';
+import type { MemoramClient } from '../../src/memoram/client.js';
+import { MemoramError } from '../../src/memory/errors.js';
+import type { MemoryService } from '../../src/memory/service.js';
+import { type Harness, harness, rejectionOf, stateBecomes } from '../auth/harness.js';
 
 /** A connection as RemoteConnection.open builds it, but with the harness's fast-polling flow. */
 function connect(h: Harness, client: MemoramClient = h.client) {

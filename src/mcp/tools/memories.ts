@@ -15,7 +15,7 @@ import {
   TagsSchema,
   TitleSchema,
   UnitSchema,
-} from '../memory/limits.js';
+} from '../../memory/limits.js';
 import { memoryUri } from '../resources.js';
 import { defineTool } from './define-tool.js';
 

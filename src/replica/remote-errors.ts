@@ -2,7 +2,7 @@
  * Maps the REST client's HTTP errors to domain errors whose text a model or a person can act on.
  * The HTTP error stays as `cause` (for the log); nothing of the response body reaches the text.
  */
-import { MemoramError } from '../errors.js';
+
 import {
   AbortedError,
   ApiError,
@@ -14,6 +14,7 @@ import {
   TimeoutError,
   UnauthorizedError,
 } from '../memoram/errors.js';
+import { MemoramError } from '../memory/errors.js';
 
 /** Whether Memoram said the memory itself does not exist (not: the token endpoint failed). */
 export function isMissingBlob(error: unknown): error is NotFoundError {

@@ -17,7 +17,7 @@ import {
   inputResponse,
 } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import type { AuthorizeInput, AuthorizeOptions, ConnectionState } from '../connection.js';
+import type { AuthorizeInput, AuthorizeOptions, ConnectionState } from '../../connection/connection.js';
 import { defineTool, type ToolCall } from './define-tool.js';
 
 const STATES = [

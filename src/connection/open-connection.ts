@@ -3,11 +3,12 @@
  * developer API key is configured. The Memoram side (HTTP client, OAuth, credentials) is loaded
  * only then.
  */
-import { openLocalBackend } from './backends/local.js';
-import type { Config } from './config.js';
+
+import type { Config } from '../config.js';
+import type { Logger } from '../log/logger.js';
+import { MemoryService } from '../memory/service.js';
+import { openLocalBackend } from '../store/local-backend.js';
 import { type Connection, LocalConnection } from './connection.js';
-import type { Logger } from './logger.js';
-import { MemoryService } from './memory/service.js';
 
 export async function openConnection(config: Readonly<Config>, logger: Logger): Promise<Connection> {
   if (config.backend === 'local') {

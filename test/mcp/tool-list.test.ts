@@ -3,7 +3,7 @@
  * show up in review. Update it deliberately (`npx vitest run test/tool-list.test.ts -u`).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Pair, startLocal } from './helpers/mcp-pair.js';
+import { type Pair, startLocal } from '../helpers/mcp-pair.js';
 
 /** What tools/list may cost in a model's context, in characters of JSON. */
 const TOOL_LIST_BUDGET = 8_000;

@@ -3,7 +3,7 @@
  * messages and plain fields; never keys, tokens or memory content.
  */
 import type { Writable } from 'node:stream';
-import type { LogLevel } from './config.js';
+import type { LogLevel } from '../config.js';
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 

@@ -1,6 +1,6 @@
 import { ProtocolError } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type Pair, startLocal } from './helpers/mcp-pair.js';
+import { type Pair, startLocal } from '../helpers/mcp-pair.js';
 
 let pair: Pair;
 

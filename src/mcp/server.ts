@@ -4,9 +4,9 @@
  * (serveStdio, Streamable HTTP), since each instance stops following memory changes when it closes.
  */
 import { McpServer } from '@modelcontextprotocol/server';
-import type { Connection } from './connection.js';
+import type { Connection } from '../connection/connection.js';
+import type { Logger } from '../log/logger.js';
 import { INSTRUCTIONS } from './instructions.js';
-import type { Logger } from './logger.js';
 import { registerPrompts } from './prompts.js';
 import { registerResources } from './resources.js';
 import { registerTools } from './tools/define-tool.js';

@@ -1,6 +1,6 @@
 import { ProtocolError } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { MemoryService } from '../src/memory/service.js';
+import type { MemoryService } from '../../src/memory/service.js';
 import {
   callTool,
   connectPair,
@@ -11,8 +11,8 @@ import {
   recordResourceNotifications,
   startLocal,
   structured,
-} from './helpers/mcp-pair.js';
-import { removeTempDir } from './helpers/temp-dir.js';
+} from '../helpers/mcp-pair.js';
+import { removeTempDir } from '../helpers/temp-dir.js';
 
 let pair: Pair | undefined;
 const cleanups: (() => Promise<void>)[] = [];

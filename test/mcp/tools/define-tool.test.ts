@@ -1,6 +1,6 @@
 import { ProtocolError } from '@modelcontextprotocol/client';
 import { afterEach, expect, it } from 'vitest';
-import { type Connection, LocalConnection } from '../../src/connection.js';
+import { type Connection, LocalConnection } from '../../../src/connection/connection.js';
 import {
   callTool,
   connectPair,
@@ -9,8 +9,8 @@ import {
   startLocal,
   structured,
   text,
-} from '../helpers/mcp-pair.js';
-import { removeTempDir } from '../helpers/temp-dir.js';
+} from '../../helpers/mcp-pair.js';
+import { removeTempDir } from '../../helpers/temp-dir.js';
 
 let pair: Pair | undefined;
 const cleanups: (() => Promise<void>)[] = [];

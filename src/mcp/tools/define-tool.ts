@@ -21,9 +21,9 @@ import {
   type StandardSchemaWithJSON,
 } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import { isMemoramError } from '../errors.js';
-import { LIMITS } from '../memory/limits.js';
-import type { MemoryService } from '../memory/service.js';
+import { isMemoramError } from '../../memory/errors.js';
+import { LIMITS } from '../../memory/limits.js';
+import type { MemoryService } from '../../memory/service.js';
 import type { ServerDeps } from '../server.js';
 
 export interface ToolAnnotations {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { MemoramError } from '../../src/errors.js';
+import { MemoramError } from '../../../src/memory/errors.js';
 import {
   callTool,
   connectPair,
@@ -9,7 +9,7 @@ import {
   startLocal,
   structured,
   text,
-} from '../helpers/mcp-pair.js';
+} from '../../helpers/mcp-pair.js';
 
 let pair: Pair | undefined;
 

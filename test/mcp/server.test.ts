@@ -7,7 +7,7 @@ import {
   type Pair,
   startLocal,
   structured,
-} from './helpers/mcp-pair.js';
+} from '../helpers/mcp-pair.js';
 
 let pair: Pair | undefined;
 

@@ -6,7 +6,7 @@
  */
 import { DecryptionError, fingerprint, open, seal } from '../crypto/codec.js';
 import { loadOrCreateLocalKey } from '../crypto/local-key.js';
-import { memoryConflict, memoryNotFound } from '../errors.js';
+import { memoryConflict, memoryNotFound } from '../memory/errors.js';
 import type {
   CreateOutcome,
   Memory,
@@ -16,8 +16,8 @@ import type {
   SyncResult,
   TagMeta,
 } from '../memory/types.js';
-import { MemoryStore } from '../store/memory-store.js';
-import type { BlobRow } from '../store/types.js';
+import { MemoryStore } from './memory-store.js';
+import type { BlobRow } from './types.js';
 
 export const LOCAL_USER_ID = 'local';
 

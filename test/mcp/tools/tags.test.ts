@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { callTool, type Pair, startLocal, structured } from '../helpers/mcp-pair.js';
+import { callTool, type Pair, startLocal, structured } from '../../helpers/mcp-pair.js';
 
 let pair: Pair;
 

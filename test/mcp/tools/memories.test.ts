@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { callTool, type Pair, startLocal, structured, text } from '../helpers/mcp-pair.js';
+import { callTool, type Pair, startLocal, structured, text } from '../../helpers/mcp-pair.js';
 
 interface Meta {
   id: string;

@@ -6,10 +6,10 @@
  */
 import { createHash } from 'node:crypto';
 import { DecryptionError, fingerprint, keyFromHex, open, seal } from '../crypto/codec.js';
-import { MemoramError, memoryConflict, memoryNotFound } from '../errors.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../log/logger.js';
 import type { MemoramClient } from '../memoram/client.js';
 import type { MemoryBlob, MemoryBlobResponse } from '../memoram/schemas.js';
+import { MemoramError, memoryConflict, memoryNotFound } from '../memory/errors.js';
 import type {
   CreateOutcome,
   Memory,
