@@ -6,6 +6,7 @@
  * store waits for neither the emulator nor the Memoram client.
  */
 import { createRequire } from 'node:module';
+import { outputFailureText, watchOutput } from './commands/stdout.js';
 import { type Config, ConfigError, loadConfig, parseCommandLine } from './config.js';
 import type { Connection } from './connection/connection.js';
 import { createLogger, type Logger } from './log/logger.js';
@@ -172,12 +173,16 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   }
 }
 
-main(process.argv.slice(2), process.env).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
+const stdout = watchOutput(process.stdout);
+main(process.argv.slice(2), process.env)
+  .catch((error: unknown) => {
     process.stderr.write(
       `memoram-mcp: internal error: ${error instanceof Error ? error.stack : String(error)}\n`,
     );
-    process.exit(1);
-  },
-);
+    return 1;
+  })
+  .then(async (code) => {
+    const failure = await stdout.finish();
+    if (failure) process.stderr.write(`memoram-mcp: ${outputFailureText(failure)}\n`);
+    process.exit(failure ? 1 : code);
+  });
