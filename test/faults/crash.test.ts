@@ -1,0 +1,132 @@
+/**
+ * Crash campaign: a server taking creates, updates and deletes is SIGKILLed at random moments,
+ * again and again, and restarted on the same store. After every kill the store must open, and
+ * read back whole: every acknowledged write there exactly, every acknowledged delete gone, every
+ * write cut off unanswered either whole or absent, nothing stored twice. Some kills land during
+ * the start itself (the very first one, on a fresh install, among them).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TempHome, tempHome } from '../cli/spawn.js';
+import { Ledger } from './ledger.js';
+import { campaignSeed, type Rng, seededRng } from './prng.js';
+import { reportFigures } from './report.js';
+import { readAll, type Server, searchIds, startServer, statusCount } from './server.js';
+import { newFields, newPatch } from './workload.js';
+
+const ROUNDS = 24;
+/** Calls in flight at once, as a client sending calls in parallel does. */
+const IN_FLIGHT = 4;
+
+let home: TempHome;
+beforeAll(async () => {
+  home = await tempHome();
+});
+afterAll(() => home.cleanup());
+
+/** SIGKILL `ms` from now; `killed` says whether it has happened, `done` when the process is gone. */
+function killAfter(server: Server, ms: number): { killed: () => boolean; done: Promise<void> } {
+  let killed = false;
+  const done = new Promise<void>((resolve) => {
+    server.client.onclose = () => resolve();
+    const fire = () => {
+      if (server.pid() === null) return void setTimeout(fire, 1);
+      killed = true;
+      server.kill();
+    };
+    setTimeout(fire, ms);
+  });
+  return { killed: () => killed, done };
+}
+
+/** One writer: creates mostly, updates and deletes of what is acknowledged, until the kill. */
+async function writer(server: Server, ledger: Ledger, rng: Rng, killed: () => boolean): Promise<void> {
+  const owner = 'crash';
+  while (!killed()) {
+    const free = ledger.freeIds(owner);
+    const roll = rng.next();
+    if (roll < 0.25 && free.length > 0) {
+      const token = rng.token(10);
+      const patch = newPatch(rng, token);
+      await ledger.update(server, rng.pick(free), patch, patch.content ? token : undefined, rng.chance(0.3));
+    } else if (roll < 0.35 && free.length > 3) {
+      await ledger.delete(server, rng.sample(free, rng.int(1, 3)));
+    } else {
+      const token = rng.token(10);
+      await ledger.create(server, newFields(rng, token, `crash-${rng.int(0, 9)}`), token, owner);
+    }
+  }
+}
+
+/** The store opens and reads back as the ledger says; status and search work on it. */
+async function checkStore(server: Server, ledger: Ledger, rng: Rng, label: string): Promise<void> {
+  const { memories: stored, ghosts } = await readAll(server);
+  ledger.check(stored, label);
+  if (ghosts.length > 0)
+    ledger.problems.push(`${label}: search lists ${ghosts.join(', ')}, which cannot be read`);
+  const count = await statusCount(server);
+  if (count !== stored.length)
+    ledger.problems.push(`${label}: status counts ${count}, the store holds ${stored.length}`);
+  for (const id of rng.sample([...ledger.known.keys()], 3)) {
+    const token = ledger.known.get(id)?.token ?? '';
+    if (!(await searchIds(server, token)).includes(id))
+      ledger.problems.push(`${label}: search for ${token} misses ${id}`);
+  }
+}
+
+describe('crash campaign', () => {
+  it(`loses no acknowledged write over ${ROUNDS} SIGKILLs`, { timeout: 240_000 }, async () => {
+    const seed = campaignSeed(20261201);
+    console.log(`crash campaign: seed ${seed} (MEMORAM_FAULT_SEED=${seed} replays it)`);
+    const started = Date.now();
+    const ledger = new Ledger();
+    let startupKills = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      const rng = seededRng(seed).fork(`round ${round}`);
+      const server = startServer(home.env, `crash-${round}`);
+      if (round === 0 || rng.chance(0.15)) {
+        // A kill during the start: opening (or creating) the key and the store, migrating.
+        startupKills++;
+        await killAfter(server, rng.int(0, 300)).done;
+        continue;
+      }
+      await server.ready.catch((error: unknown) => {
+        throw new Error(`round ${round}: the server did not start: ${error}\n${server.stderr()}`);
+      });
+      await checkStore(server, ledger, rng, `after kill ${round}`);
+      const kill = killAfter(server, rng.int(20, 600));
+      const writers = Array.from({ length: IN_FLIGHT }, (_, at) =>
+        writer(server, ledger, rng.fork(`writer ${at}`), kill.killed),
+      );
+      await Promise.all([...writers, kill.done]);
+    }
+    const last = startServer(home.env, 'crash-final');
+    await last.ready;
+    await checkStore(last, ledger, seededRng(seed).fork('final'), 'final');
+    await last.close();
+
+    const { counts } = ledger;
+    reportFigures({
+      campaign: 'crash',
+      seed,
+      attempted: counts.attempted,
+      acknowledged: counts.acknowledged,
+      found: counts.found,
+      lost: counts.lost,
+      duplicated: counts.duplicated,
+      details: {
+        kills: ROUNDS,
+        'kills during start': startupKills,
+        'memories at the end': ledger.known.size,
+        'cut off, landed whole': counts.inDoubtLanded,
+        'cut off, not landed': counts.inDoubtNotLanded,
+        'landed half': counts.half,
+        'never written yet stored': counts.strangers,
+        refused: counts.refused,
+      },
+      seconds: (Date.now() - started) / 1000,
+    });
+    expect(ledger.problems).toEqual([]);
+    expect(counts.found).toBe(counts.acknowledged);
+    expect(counts.acknowledged).toBeGreaterThan(ROUNDS * 5);
+  });
+});
