@@ -4,7 +4,8 @@
  * match is processed, so a 32 KiB memory costs about what a short one does.
  */
 
-export const SNIPPET_CHARS = 160;
+/** About one line: a search hit's snippet (src/mcp/tools/search-hits.ts fits it into the hit). */
+export const SNIPPET_CHARS = 64;
 /** Raw characters read on each side of the match per snippet character, for whitespace to fold. */
 const READ_AROUND = 4;
 

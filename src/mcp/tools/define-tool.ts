@@ -129,8 +129,8 @@ function listed(
       ...standard,
       ...(output ? { validate: (value: unknown) => ({ value: value as Record<string, unknown> }) } : {}),
       jsonSchema: {
-        input: (options) => strip(standard.jsonSchema.input(options)),
-        output: (options) => withoutShapeRules(strip(standard.jsonSchema.output(options))),
+        input: (options) => portable(strip(standard.jsonSchema.input(options))),
+        output: (options) => portable(withoutShapeRules(strip(standard.jsonSchema.output(options)))),
       },
     },
   };
@@ -148,6 +148,22 @@ function withoutShapeRules<T>(node: T): T {
     .filter(([key, value]) => !(key === 'required' && Array.isArray(value)))
     .map(([key, value]) => [key, withoutShapeRules(value)]);
   return Object.fromEntries(entries) as T;
+}
+
+/**
+ * zod writes a nullable field as `type: ["number", "null"]`; clients that map tool schemas onto a
+ * single-`type` dialect (Gemini's OpenAPI subset, for one) reject or loosen that, so each type
+ * becomes its own `anyOf` branch, the field's constraints going with the non-null one.
+ */
+function portable<T>(node: T): T {
+  if (Array.isArray(node)) return node.map(portable) as T;
+  if (node === null || typeof node !== 'object') return node;
+  const schema = Object.fromEntries(Object.entries(node).map(([key, value]) => [key, portable(value)]));
+  const { type, description, ...constraints } = schema;
+  // A property named `type` maps to a schema object, never to an array of names.
+  if (!Array.isArray(type) || !type.every((one) => typeof one === 'string')) return schema as T;
+  const anyOf = type.map((one) => (one === 'null' ? { type: 'null' } : { type: one, ...constraints }));
+  return (description === undefined ? { anyOf } : { description, anyOf }) as T;
 }
 
 /** Registers the tools the server's mode allows. */

@@ -18,6 +18,7 @@ import {
 } from '../../memory/limits.js';
 import { memoryUri } from '../resources.js';
 import { defineTool } from './define-tool.js';
+import { HitSchema, toHit } from './search-hits.js';
 
 const IdSchema = z
   .string()
@@ -47,7 +48,6 @@ const MemoryMetaSchema = z.object({
   updated_at: z.string(),
 });
 
-const HitSchema = MemoryMetaSchema.extend({ snippet: z.string(), score: z.number().nullable() });
 /** `unreadable` is listed only here, where it explains an empty content (a key that changed). */
 const MemorySchema = MemoryMetaSchema.extend({ content: z.string(), unreadable: z.literal(true).optional() });
 
@@ -62,7 +62,7 @@ export const searchMemories = defineTool({
   title: 'Search memories',
   description:
     'Search the user’s memories at the start of a task and when the user refers to past context. ' +
-    'Returns compact hits, best first; read_memories gives full content.',
+    'Returns compact hits, best first; read_memories gives the summary and full content.',
   input: z.object({
     query: z
       .string()
@@ -82,7 +82,10 @@ export const searchMemories = defineTool({
       .default(10),
     cursor: z.string().max(200).optional().describe('next_cursor of the previous page.'),
   }),
-  output: z.object({ memories: z.array(HitSchema), next_cursor: z.string().nullable() }),
+  output: z.object({
+    memories: z.array(HitSchema),
+    next_cursor: z.string().optional().describe('Pass as cursor for the next page; absent on the last.'),
+  }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   links: (result) =>
     result.memories.map((memory) => ({
@@ -91,8 +94,8 @@ export const searchMemories = defineTool({
       name: memory.title || memory.id,
       mimeType: 'application/json',
     })),
-  run: (args, call) =>
-    call.service().search(
+  run: async (args, call) => {
+    const { memories, next_cursor } = await call.service().search(
       {
         query: args.query,
         tags: args.tags,
@@ -104,7 +107,13 @@ export const searchMemories = defineTool({
         cursor: args.cursor,
       },
       call.signal,
-    ),
+    );
+    const caller = call.clientName();
+    return {
+      memories: memories.map((memory) => toHit(memory, caller)),
+      ...(next_cursor ? { next_cursor } : {}),
+    };
+  },
 });
 
 export const readMemories = defineTool({

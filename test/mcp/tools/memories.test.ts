@@ -90,8 +90,9 @@ describe('search_memories', () => {
     const result = await callTool(pair.client, 'search_memories', { query: 'falcon deadline' });
     const { memories } = structured<{ memories: Record<string, unknown>[] }>(result);
     expect(memories).toHaveLength(1);
-    expect(memories[0]).toMatchObject({ id: memory.id, title: 'Falcon', summary: 'Project notes' });
+    expect(memories[0]).toMatchObject({ id: memory.id, title: 'Falcon' });
     expect(memories[0]).not.toHaveProperty('content');
+    expect(memories[0]).not.toHaveProperty('summary');
     expect(String(memories[0]?.['snippet']).length).toBeLessThan(200);
     expect(typeof memories[0]?.['score']).toBe('number');
     expect(text(result)).not.toContain(long);
