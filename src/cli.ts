@@ -16,6 +16,9 @@ const HELP = `memoram-mcp — long-term memory for MCP clients, backed by Memora
 
 Usage:
   memoram-mcp [serve]           MCP over stdio (what MCP clients run)
+  memoram-mcp serve --http [--port N] [--host H]
+                                MCP over Streamable HTTP at http://127.0.0.1:3939/mcp; any
+                                address but loopback needs MEMORAM_HTTP_TOKEN
   memoram-mcp authorize [--no-browser] [--memory-key K]
                                 connect the Memoram account: sign in through the browser (or
                                 use the memory key), then approve access in the Memoram dashboard
@@ -31,11 +34,13 @@ Options (each also a MEMORAM_* environment variable):
   --backend local|memoram   --data-dir DIR   --config-dir DIR   --read-only
   --api-url URL   --client-id ID   --no-browser   --log-level debug|info|warn|error|silent
 
-Secrets (MEMORAM_API_KEY, MEMORAM_CLIENT_SECRET, MEMORAM_MEMORY_KEY) are read from the
-environment. The one exception, authorize --memory-key, is for a quick try: prefer
+Secrets (MEMORAM_API_KEY, MEMORAM_CLIENT_SECRET, MEMORAM_MEMORY_KEY, MEMORAM_HTTP_TOKEN) are read
+from the environment. The one exception, authorize --memory-key, is for a quick try: prefer
 MEMORAM_MEMORY_KEY, since a key on the command line shows in the process list and in shell
 history. See the README for every setting.
 `;
+
+const SERVE_USAGE = 'Usage: memoram-mcp serve [--http [--port N] [--host H]]';
 
 type Command = (args: readonly string[], env: NodeJS.ProcessEnv) => Promise<number>;
 
@@ -92,9 +97,13 @@ const COMMANDS: Record<string, Command> = {
     }
   },
   serve: async (args, env) => {
-    const { config, logger } = setup(args, env);
-    const { serve } = await import('./commands/serve.js');
-    return serve(config, logger, version());
+    const line = parseCommandLine(args, { http: { type: 'boolean' } });
+    if (line.commandFlags.http !== true && ('port' in line.configFlags || 'host' in line.configFlags)) {
+      throw new ConfigError(`--port and --host are for serve --http. ${SERVE_USAGE}`);
+    }
+    const { config, logger, flags } = setup(args, env, { http: { type: 'boolean' } });
+    const { serve, serveHttp } = await import('./commands/serve.js');
+    return (flags.http === true ? serveHttp : serve)(config, logger, version());
   },
   status: async (args, env) => {
     const { config, logger, flags } = setup(args, env, { json: { type: 'boolean' } });
