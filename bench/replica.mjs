@@ -1,10 +1,9 @@
 // The Memoram replica's benchmark: an account of `count` memories on the emulator (started in this
-// process, real HTTP on 127.0.0.1), seeded through `memoram-mcp import` on the remote backend;
+// process, real HTTP on 127.0.0.1), seeded through the server's create_memory over stdio;
 // one server start fills the replica; then, `runs` times, a restart and a search at once after
 // initialize. The emulator's request log, cleared before each restart and read the moment the
 // search answers, tells whether that answer waited for Memoram: a replica answers before any
 // HTTP request. The answer must hold hits, so an empty replica cannot pass for a fast one.
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
-import { memories, writeCorpusFiles } from './corpus.mjs';
+import { memories } from './corpus.mjs';
 import { authorize, control, requestLog } from './remote.mjs';
 import { cli } from './servers.mjs';
 import { summarize } from './stats.mjs';
@@ -20,6 +19,7 @@ import { summarize } from './stats.mjs';
 const root = path.dirname(path.dirname(cli));
 const QUIET_MS = 1000;
 const SETTLE_LIMIT_MS = 300_000;
+const IN_FLIGHT = 8;
 
 function remoteEnv(emu, home) {
   return {
@@ -46,24 +46,21 @@ async function start(emu, home) {
   return { client, started };
 }
 
-function runImport(emu, home, file) {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, [cli, 'import', file], {
-      env: remoteEnv(emu, home),
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0
-        ? resolve(performance.now() - started)
-        : reject(new Error(`remote import exited ${code}: ${stderr.slice(-2000)}`)),
-    );
-  });
+/**
+ * Fills the account through the real server: create_memory over stdio, IN_FLIGHT calls at a time
+ * (a remote create is one round trip to Memoram, so one at a time would take minutes at 10,000).
+ */
+async function seed(client, count) {
+  const started = performance.now();
+  const source = memories(count);
+  const worker = async () => {
+    for (let next = source.next(); !next.done; next = source.next()) {
+      const result = await client.callTool({ name: 'create_memory', arguments: next.value });
+      if (result.isError) throw new Error(`seeding create failed: ${JSON.stringify(result.content)}`);
+    }
+  };
+  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+  return performance.now() - started;
 }
 
 /** Waits until the emulator has seen no request for QUIET_MS (the replica's fill is over). */
@@ -86,11 +83,9 @@ export async function replicaBench(count, { runs, log }) {
   try {
     const first = await start(emu, home);
     await authorize(emu, first.client);
+    log(`replica ${count}: seeding the account, ${IN_FLIGHT} create_memory calls in flight`);
+    const seedMs = await seed(first.client, count);
     await first.client.close();
-    const file = path.join(home, 'export.json');
-    await writeCorpusFiles(count, file, path.join(home, 'unused.jsonl'));
-    log(`replica ${count}: seeding the account through memoram-mcp import`);
-    const seedMs = await runImport(emu, home, file);
     log(`replica ${count}: seeded in ${(seedMs / 1000).toFixed(1)} s`);
     const [sample] = memories(1);
     const query = sample.content.split(' ')[0];

@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { CREATE, measureSize, SEARCH } from './local.mjs';
 import { remoteBench } from './remote.mjs';
 import { replicaBench } from './replica.mjs';
+import { summarize } from './stats.mjs';
 import { renderTable } from './table.mjs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
@@ -46,6 +47,11 @@ const replicaSize = Number(flags['replica-size']);
 const began = Date.now();
 const log = (line) => process.stderr.write(`[bench ${((Date.now() - began) / 1000).toFixed(0)} s] ${line}\n`);
 
+// The machine is shared: the load average, sampled through the run, goes into the header.
+const load = [os.loadavg()[0]];
+const sampler = setInterval(() => load.push(os.loadavg()[0]), 5000);
+sampler.unref();
+
 const results = [];
 for (const count of sizes) results.push(await measureSize(count, { runs, budgetMs, log }));
 let replica;
@@ -57,15 +63,18 @@ if (replicaSize > 0) {
   }
 }
 const remote = flags['no-remote'] ? '' : await remoteBench();
+clearInterval(sampler);
+const loadSummary = summarize(load);
 
 const cpu = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}`;
 const header = [
-  `Node ${process.version}, ${cpu}, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC;`,
-  `whole run ${((Date.now() - began) / 60_000).toFixed(1)} min. Medians; "spread" is the range across`,
-  `repeats (${runs} cold starts and first searches each; the p50 of each of ${SEARCH.blocks} blocks of`,
-  `searches and of creates, ours and server-memory's taking turns). Search: ${SEARCH.measured} queries`,
-  `after ${SEARCH.warmUp} untimed; create: ${CREATE.measured} after ${CREATE.warmUp}, one at a time.`,
-  `server-memory gets at most ${budgetMs / 1000} s per phase; its n says how many calls it made.`,
+  `Node ${process.version}, ${cpu}, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; load average`,
+  `${loadSummary.p50.toFixed(1)} over the run (median; max ${loadSummary.max.toFixed(1)}); whole run ${((Date.now() - began) / 60_000).toFixed(1)} min.`,
+  `Medians, with the spread (min–max) across repeats: ${runs} cold starts and first searches per server`,
+  `and size, the servers alternating; the p50 of each of ${SEARCH.blocks} blocks of searches and of creates,`,
+  `the servers taking turns block by block. Search: ${SEARCH.measured} queries after ${SEARCH.warmUp} untimed; create:`,
+  `${CREATE.measured} after ${CREATE.warmUp} untimed, one call at a time. server-memory gets at most ${budgetMs / 1000} s per`,
+  `phase (n: how many calls its figures rest on).`,
 ].join('\n');
 const table = renderTable(results, replica);
 const text = `${header}\n\n${table}\n${remote ? `\n${remote}\n` : ''}`;
