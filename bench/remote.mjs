@@ -55,7 +55,7 @@ const memory = () => {
   };
 };
 
-async function control(emu, route, { method = 'POST', body } = {}) {
+export async function control(emu, route, { method = 'POST', body } = {}) {
   const response = await fetch(`${emu.origin}/__emulator/${route}`, {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
@@ -65,16 +65,16 @@ async function control(emu, route, { method = 'POST', body } = {}) {
     throw new Error(`control ${method} ${route}: ${response.status} ${await response.text()}`);
   return response.json();
 }
-const requestLog = async (emu) => (await control(emu, 'requests', { method: 'GET' })).requests;
+export const requestLog = async (emu) => (await control(emu, 'requests', { method: 'GET' })).requests;
 
-async function call(client, name, args) {
+export async function call(client, name, args) {
   const result = await client.callTool({ name, arguments: args });
   if (result.isError) throw new Error(`${name} failed: ${JSON.stringify(result.content)}`);
   return result.structuredContent;
 }
 
 /** Files the access request through authorize and approves it in the "dashboard" as soon as it exists. */
-async function authorize(emu, client) {
+export async function authorize(emu, client) {
   const calling = call(client, 'authorize', { memory_key: emu.demoUser.memory_key });
   let pending;
   while (!pending) {
