@@ -1,8 +1,8 @@
 /**
  * `memoram-mcp serve`: MCP over stdio. stdout carries only JSON-RPC (logs go to stderr); the
- * process ends cleanly, closing the database, when stdin closes or on SIGINT/SIGTERM.
- * `serve --http`: MCP over Streamable HTTP (src/mcp/http.ts) until SIGINT/SIGTERM, which drain
- * the requests in flight and close the database.
+ * process ends cleanly, closing the database, when stdin closes, when the client stops reading,
+ * or on SIGINT/SIGTERM. `serve --http`: MCP over Streamable HTTP (src/mcp/http.ts) until
+ * SIGINT/SIGTERM, which drain the requests in flight and close the database.
  *
  * Once the client's handshake is likely answered, the store is loaded into the search index in
  * the background, so the first search does not wait for it (about a second at 10,000 memories).
@@ -14,13 +14,16 @@ import type { Logger } from '../log/logger.js';
 import { type HttpServer, isLoopbackHost, startHttpServer } from '../mcp/http.js';
 import { currentService } from '../mcp/resources.js';
 import { createServer } from '../mcp/server.js';
+import { LineStdioTransport } from '../mcp/stdio-transport.js';
 
 /** Long enough for a client's initialize and first list requests, which arrive right after start. */
 const WARM_UP_AFTER_MS = 100;
 
 export async function serve(config: Readonly<Config>, logger: Logger, version: string): Promise<number> {
   const connection = await openConnection(config, logger);
+  const transport = new LineStdioTransport({ logger });
   const handle = serveStdio(() => createServer({ connection, readOnly: config.readOnly, logger, version }), {
+    transport,
     onerror: (error) => logger.warn('transport error', { error }),
   });
   logger.info(
@@ -38,6 +41,7 @@ export async function serve(config: Readonly<Config>, logger: Logger, version: s
   const reason = await new Promise<string>((resolve) => {
     process.stdin.once('end', () => resolve('stdin closed'));
     process.stdin.once('close', () => resolve('stdin closed'));
+    transport.closed.then(() => resolve('the client went away'));
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });

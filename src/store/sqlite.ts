@@ -7,6 +7,7 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { MemoramError } from '../memory/errors.js';
+import { nativeModuleError } from './native-module.js';
 import { migrate } from './schema.js';
 
 /** Opens (creating if needed) the database at `file`, or an in-memory one for ':memory:'. */
@@ -28,7 +29,7 @@ export function openDatabase(file: string, busyTimeoutMs: number): Database.Data
     }
     return db;
   } catch (error) {
-    throw storeError(error, file);
+    throw nativeModuleError(error) ?? storeError(error, file);
   }
 }
 
