@@ -115,7 +115,7 @@ describe('crash campaign', () => {
       duplicated: counts.duplicated,
       details: {
         kills: ROUNDS,
-        'kills during start': startupKills,
+        'kills in the first 300 ms of a start': startupKills,
         'memories at the end': ledger.known.size,
         'cut off, landed whole': counts.inDoubtLanded,
         'cut off, not landed': counts.inDoubtNotLanded,
