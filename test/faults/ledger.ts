@@ -49,6 +49,8 @@ export class Ledger {
     strangers: 0,
   };
   private readonly doubtfulCreates = new Set<Doubt>();
+  /** The creates cut off before the last check, by how it settled them: what a client retries. */
+  settledCreates: { landed: string[]; notLanded: Doubt[] } = { landed: [], notLanded: [] };
   private readonly doubtfulUpdates = new Map<string, { fields: Fields; token: string }>();
   private readonly doubtfulDeletes = new Set<string>();
   /** Acknowledged deletes not yet checked, with the acknowledged writes they supersede. */
@@ -91,6 +93,24 @@ export class Ledger {
     this.known.set(id, { fields, token, owner, updatedAt: updated_at, unchecked: 1 });
     if (hold) this.held.add(id);
     return id;
+  }
+
+  /**
+   * Sends a create again whose first answer was cut off and which landed, as a client retrying
+   * it would: it must answer with the memory stored then (deduplicated), not store a copy.
+   */
+  async retryLanded(server: Server, id: string): Promise<void> {
+    const known = this.expect(id);
+    this.counts.attempted++;
+    const outcome = await createMemory(server, known.fields);
+    if (outcome.kind === 'cut') return;
+    if (outcome.kind === 'refused') return this.refused(server, `retried create of ${id}`, outcome.text);
+    this.counts.acknowledged++;
+    if (outcome.value.deduplicated && outcome.value.id === id) known.unchecked++;
+    else {
+      this.counts.duplicated++;
+      this.problems.push(`${server.name}: retried create of ${id} stored ${outcome.value.id} instead`);
+    }
   }
 
   /**
@@ -195,10 +215,12 @@ export class Ledger {
       Object.assign(this.counts, counts);
       return;
     }
+    this.settledCreates = { landed: [], notLanded: [] };
     for (const [id, known] of this.known) this.settle(id, known, byId.get(id), label);
     for (const memory of strangers) this.settleStranger(memory, label);
     this.deletedUnchecked.clear();
     this.counts.inDoubtNotLanded += this.doubtfulCreates.size;
+    this.settledCreates.notLanded = [...this.doubtfulCreates];
     this.doubtfulCreates.clear();
     this.doubtfulUpdates.clear();
     this.doubtfulDeletes.clear();
@@ -252,6 +274,7 @@ export class Ledger {
     const doubt = [...this.doubtfulCreates].find((entry) => entry.fields.content === memory.content);
     if (doubt && differences(doubt.fields, memory).length === 0) {
       this.doubtfulCreates.delete(doubt);
+      this.settledCreates.landed.push(memory.id);
       this.counts.inDoubtLanded++;
       this.adopt(memory.id, doubt.fields, doubt.token, doubt.owner, memory.updated_at);
       return;
