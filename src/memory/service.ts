@@ -10,7 +10,7 @@ import { DEFAULT_CONFIDENCE, DEFAULT_IMPORTANCE, normalizeTags, wellFormed } fro
 import { decodeSearchCursor, encodeSearchCursor, searchKey } from './search-cursor.js';
 import { type SearchFilters, SearchIndex } from './search-index.js';
 import { snippet } from './snippet.js';
-import type { Memory, MemoryBackend, MemoryFields, MemoryMeta, MemoryPatch, TagInfo } from './types.js';
+import type { LegacyMemoryBackend, Memory, MemoryFields, MemoryMeta, MemoryPatch, TagInfo } from './types.js';
 
 export interface SearchParams extends SearchFilters {
   query?: string | undefined;
@@ -61,7 +61,7 @@ export class MemoryService {
   private readonly now: () => number;
 
   constructor(
-    readonly backend: MemoryBackend,
+    readonly backend: LegacyMemoryBackend,
     private readonly options: MemoryServiceOptions = {},
   ) {
     this.index = new SearchIndex((content) => backend.fingerprint(content));

@@ -11,9 +11,9 @@ import type { MemoramClient } from '../memoram/client.js';
 import type { MemoryBlob, MemoryBlobResponse } from '../memoram/schemas.js';
 import { MemoramError, memoryConflict, memoryNotFound } from '../memory/errors.js';
 import type {
-  CreateOutcome,
+  LegacyCreateOutcome,
+  LegacyMemoryBackend,
   Memory,
-  MemoryBackend,
   MemoryFields,
   MemoryPatch,
   SyncResult,
@@ -53,7 +53,7 @@ function toMeta(blob: MemoryBlobResponse): Omit<Memory, 'content'> {
   };
 }
 
-export class RemoteBackend implements MemoryBackend {
+export class RemoteBackend implements LegacyMemoryBackend {
   readonly kind = 'memoram';
   readonly syncMode = 'background';
   private credentials: RemoteCredentials;
@@ -165,7 +165,11 @@ export class RemoteBackend implements MemoryBackend {
     return this.openAll(found);
   }
 
-  async create(fields: MemoryFields, _fingerprint: string, signal?: AbortSignal): Promise<CreateOutcome> {
+  async create(
+    fields: MemoryFields,
+    _fingerprint: string,
+    signal?: AbortSignal,
+  ): Promise<LegacyCreateOutcome> {
     const { user_id, memory_key } = this.credentials;
     const blob = await this.call('new memory', () =>
       this.options.client.createMemoryBlob(
