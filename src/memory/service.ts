@@ -9,7 +9,7 @@ import { MemoramError } from './errors.js';
 import { DEFAULT_CONFIDENCE, DEFAULT_IMPORTANCE, normalizeTags, wellFormed } from './limits.js';
 import { decodeSearchCursor, encodeSearchCursor, searchKey } from './search-cursor.js';
 import { type SearchFilters, SearchIndex } from './search-index.js';
-import { snippet } from './snippet.js';
+import { snippet } from '../store/snippet.js';
 import type { LegacyMemoryBackend, Memory, MemoryFields, MemoryMeta, MemoryPatch, TagInfo } from './types.js';
 
 export interface SearchParams extends SearchFilters {
