@@ -81,7 +81,11 @@ export function openDatabase(file: string, options: OpenOptions): SqliteDatabase
     migrate(db, options.migrations);
     return db;
   }
-  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  try {
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw fileError(error, file);
+  }
   let kind = inspectStoreFile(file);
   if (kind === 'missing') {
     createAtomically(file, options);
