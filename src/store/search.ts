@@ -3,7 +3,8 @@
  * the BM25 scores added up per memory, which is what FTS5's bm25() computes for an OR of the terms
  * (its score is a sum over phrases), but lets each term's cost be bounded: a term found in more
  * than TERM_CAP memories is scored over its TERM_CAP most recent ones, so a common word's tens of
- * thousands of matches cost what a rarer word's do. Relevance, relative to the best hit, is then
+ * thousands of matches cost what a rarer word's do. (A common word weighs little in BM25, and
+ * recency favours those memories anyway; the rarer words of a query are scored in full.) Relevance, relative to the best hit, is then
  * blended with importance and recency; since the blend keeps between 2/3 and all of a hit's
  * relevance, hits are walked best first and the walk stops once no later one can make the page.
  */
@@ -14,7 +15,7 @@ import { type CursorPosition, decodeSearchCursor, encodeSearchCursor, searchKey 
 import { snippetAt } from './snippet.js';
 import { closeWords, completions } from './vocabulary.js';
 
-export const TERM_CAP = 2000;
+export const TERM_CAP = 400;
 const RECENCY_HALF_LIFE_DAYS = 90;
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -96,7 +97,7 @@ export function search(sql: Sql, params: SearchParams, now: number): SearchPage 
   const filter = compileFilters(params);
   const query = params.query?.trim() ?? '';
   if (query === '') return recent(sql, filter, limit, after, key);
-  const terms = parseQuery(query);
+  const terms = parseQuery(params.query ?? '');
   if (terms.length === 0) return { memories: [], next_cursor: null };
   return ranked(sql, terms, filter, limit, after, key, now);
 }
@@ -153,7 +154,8 @@ export function expandTerms(sql: Sql, terms: readonly QueryTerm[], scores: Map<n
   for (const term of terms) {
     let found = scoreTerm(sql, term.expr, scores);
     if (found) used.push(term.expr);
-    if (term.prefix && term.word) {
+    // The last word completes only when it is not a word of its own: "espres", not "cat".
+    if (!found && term.prefix && term.word) {
       for (const word of completions(sql, term.word)) {
         const expr = `"${word}"`;
         if (expr !== term.expr && scoreTerm(sql, expr, scores)) {
