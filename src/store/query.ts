@@ -31,7 +31,7 @@ export function quote(text: string): string {
 /** Lowercased, diacritics removed: the form the tokenizer compares and vocabulary terms have. */
 export function fold(word: string): string {
   // Plain ASCII, the common case, has nothing to decompose.
-  if (/^[\x00-\x7f]*$/.test(word)) return word.toLowerCase();
+  if (!/[^ -~]/.test(word)) return word.toLowerCase();
   return word.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
 }
 
