@@ -2,7 +2,7 @@
 // either protocol era, and raw requests for the wire details a client library hides.
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import http from 'node:http';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Client, type ClientCapabilities, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { collectOutput, exited, type Output, spawnCli } from '../cli/spawn.js';
 
 export type Era = 'legacy' | 'modern';
@@ -48,12 +48,22 @@ export async function startHttpCli(env: Record<string, string>, args: string[] =
 export async function connectHttp(
   url: string,
   era: Era,
-  options: { name?: string; headers?: Record<string, string> } = {},
+  options: {
+    name?: string;
+    headers?: Record<string, string>;
+    capabilities?: ClientCapabilities;
+    /** Runs before connecting, e.g. to set an elicitation handler. */
+    setup?: (client: Client) => void;
+  } = {},
 ): Promise<Client> {
   const client = new Client(
     { name: options.name ?? `http-${era}`, version: '1.0.0' },
-    era === 'modern' ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {},
+    {
+      ...(era === 'modern' ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {}),
+      ...(options.capabilities ? { capabilities: options.capabilities } : {}),
+    },
   );
+  options.setup?.(client);
   const transport = new StreamableHTTPClientTransport(
     new URL(url),
     options.headers ? { requestInit: { headers: options.headers } } : {},
