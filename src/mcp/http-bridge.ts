@@ -21,8 +21,34 @@ export function toWebRequest(req: IncomingMessage, signal: AbortSignal): Request
     method,
     headers,
     signal,
-    ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream<Uint8Array>, duplex: 'half' } : {}),
+    ...(hasBody ? { body: bodyOf(req), duplex: 'half' } : {}),
   } as RequestInit);
+}
+
+/**
+ * The body as a web stream, with backpressure. Unlike Readable.toWeb, giving up on it (the SDK
+ * refusing an oversized body) discards the rest instead of destroying the socket, so the client
+ * still reads the 413; requestTimeout bounds a client that never stops sending.
+ */
+function bodyOf(req: IncomingMessage): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      req.on('data', (chunk: Buffer) => {
+        controller.enqueue(new Uint8Array(chunk));
+        if ((controller.desiredSize ?? 0) <= 0) req.pause();
+      });
+      req.once('end', () => controller.close());
+      req.once('error', (error) => controller.error(error));
+      req.pause();
+    },
+    pull() {
+      req.resume();
+    },
+    cancel() {
+      req.removeAllListeners('data');
+      req.resume();
+    },
+  });
 }
 
 /**

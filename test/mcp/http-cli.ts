@@ -2,7 +2,8 @@
 // either protocol era, and raw requests for the wire details a client library hides.
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import http from 'node:http';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import net from 'node:net';
+import { Client, type ClientCapabilities, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { collectOutput, exited, type Output, spawnCli } from '../cli/spawn.js';
 
 export type Era = 'legacy' | 'modern';
@@ -48,12 +49,22 @@ export async function startHttpCli(env: Record<string, string>, args: string[] =
 export async function connectHttp(
   url: string,
   era: Era,
-  options: { name?: string; headers?: Record<string, string> } = {},
+  options: {
+    name?: string;
+    headers?: Record<string, string>;
+    capabilities?: ClientCapabilities;
+    /** Runs before connecting, e.g. to set an elicitation handler. */
+    setup?: (client: Client) => void;
+  } = {},
 ): Promise<Client> {
   const client = new Client(
     { name: options.name ?? `http-${era}`, version: '1.0.0' },
-    era === 'modern' ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {},
+    {
+      ...(era === 'modern' ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {}),
+      ...(options.capabilities ? { capabilities: options.capabilities } : {}),
+    },
   );
+  options.setup?.(client);
   const transport = new StreamableHTTPClientTransport(
     new URL(url),
     options.headers ? { requestInit: { headers: options.headers } } : {},
@@ -79,7 +90,7 @@ export function rawRequest(
   return new Promise((resolve, reject) => {
     const request = http.request(
       url,
-      { method: options.method ?? 'POST', headers: options.headers },
+      { method: options.method ?? 'POST', headers: options.headers, agent: false },
       (res) => {
         let body = '';
         res.setEncoding('utf8');
@@ -91,11 +102,52 @@ export function rawRequest(
           }
         });
         res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-        res.on('error', reject);
+        res.on('error', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
       },
     );
-    request.on('error', reject);
+    // A server refusing a body mid-upload may reset the socket once it has answered: the answer counts.
+    request.on('error', (error) => {
+      if (!answered) reject(error);
+    });
+    let answered = false;
+    request.on('response', () => {
+      answered = true;
+    });
     request.end(options.body);
+  });
+}
+
+/**
+ * Uploads a body over a bare socket and returns the status line's code: a server may answer an
+ * oversized upload early and close, which makes node's HTTP client drop the answer (EPIPE).
+ */
+export function uploadStatus(url: string, headers: Record<string, string>, body: Buffer, chunked: boolean) {
+  const { hostname, port, pathname } = new URL(url);
+  return new Promise<number>((resolve) => {
+    let received = '';
+    const socket = net.connect(Number(port), hostname, () => {
+      const head = Object.entries({ host: `${hostname}:${port}`, ...headers })
+        .map(([name, value]) => `${name}: ${value}\r\n`)
+        .join('');
+      const framing = chunked ? 'transfer-encoding: chunked\r\n' : `content-length: ${body.length}\r\n`;
+      socket.write(`POST ${pathname} HTTP/1.1\r\n${head}${framing}\r\n`);
+      socket.write(
+        chunked
+          ? Buffer.concat([
+              Buffer.from(`${body.length.toString(16)}\r\n`),
+              body,
+              Buffer.from('\r\n0\r\n\r\n'),
+            ])
+          : body,
+      );
+    });
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      received += chunk;
+      if (/^HTTP\/1\.1 \d{3}/.test(received)) socket.destroy();
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(received)?.[1] ?? 0)));
   });
 }
 
