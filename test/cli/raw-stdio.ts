@@ -1,6 +1,5 @@
 // A raw JSON-RPC session with the built server over stdio: write any line, read every message back.
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { expect } from 'vitest';
 import { exited, spawnCli } from './spawn.js';
 
 export interface RpcMessage {
@@ -73,9 +72,12 @@ export async function openRawSession(env: Record<string, string>, timeout = 20_0
       return answer!;
     },
     async waitFor(match, count = 1) {
-      await expect
-        .poll(() => messages.filter(match).length, { timeout, interval: 20 })
-        .toBeGreaterThanOrEqual(count);
+      // A plain loop rather than expect.poll, so it also serves beforeAll hooks.
+      const deadline = Date.now() + timeout;
+      while (messages.filter(match).length < count) {
+        if (Date.now() > deadline) throw new Error(`no answer within ${timeout} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
       return messages.filter(match);
     },
     async end() {
