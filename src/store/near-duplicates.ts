@@ -41,9 +41,10 @@ export function findSimilar(sql: Sql, content: string, excludeId?: string): Simi
     .filter((word) => word.length >= 3 && !STOP_WORDS.has(word))
     .sort((a, b) => b.length - a.length || (a < b ? -1 : 1))
     .slice(0, WORDS_WEIGHED);
-  // Each word's newest matches, at most COUNT_CAP + 1: a word with fewer is rare, and complete.
+  // Each word's first matches, at most COUNT_CAP + 1: a word with fewer is rare, and complete.
+  // In rowid order, as FTS5 reads a term's list forwards: reading it backwards loads all of it.
   const matches = sql(
-    `SELECT rowid FROM memories_fts WHERE memories_fts MATCH ? ORDER BY rowid DESC LIMIT ${COUNT_CAP + 1}`,
+    `SELECT rowid FROM memories_fts WHERE memories_fts MATCH ? LIMIT ${COUNT_CAP + 1}`,
   ).pluck();
   const rare = weighed
     .map((word) => matches.all(quote(word)) as number[])
@@ -55,7 +56,7 @@ export function findSimilar(sql: Sql, content: string, excludeId?: string): Simi
   for (const [at, rows] of rare.entries()) {
     for (const rowid of rows) shared.set(rowid, (shared.get(rowid) ?? 0) + 1 + 1 / (at + 2));
   }
-  const best = [...shared].sort((a, b) => b[1] - a[1] || b[0] - a[0]).slice(0, CANDIDATES);
+  const best = [...shared].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, CANDIDATES);
   const read = sql('SELECT rowid, id, title, content FROM memories WHERE rowid = ? AND sealed IS NULL');
   const candidates = best.flatMap(([rowid]) => {
     const row = read.get(rowid) as { rowid: number; id: string; title: string; content: string } | undefined;
