@@ -6,6 +6,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Finds the browser tests' Chromium once, unpacking the packaged one if need be.
+    globalSetup: ['test/helpers/browser-setup.ts'],
     // Snapshot of the tool surface: a change to it is reviewed like an API change.
     snapshotFormat: { printBasicPrototype: false },
   },

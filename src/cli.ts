@@ -6,6 +6,7 @@
  * store waits for neither the emulator nor the Memoram client.
  */
 import { createRequire } from 'node:module';
+import { commandHelp, usageLine } from './commands/help.js';
 import { outputFailureText, watchOutput } from './commands/stdout.js';
 import { type Config, ConfigError, loadConfig, parseCommandLine } from './config.js';
 import type { Connection } from './connection/connection.js';
@@ -29,6 +30,7 @@ Usage:
   memoram-mcp import FILE       read a memoram-mcp export or a server-memory JSONL file
   memoram-mcp emulator [--port N] [--host H] [--db FILE] [--auto-approve]
                                 a local Memoram emulator, for trying things offline
+  memoram-mcp COMMAND --help    one command's usage and options
 
 Options (each also a MEMORAM_* environment variable):
   --backend local|memoram   --data-dir DIR   --config-dir DIR   --read-only
@@ -40,15 +42,24 @@ MEMORAM_MEMORY_KEY, since a key on the command line shows in the process list an
 history. See the README for every setting.
 `;
 
-const SERVE_USAGE = 'Usage: memoram-mcp serve [--http [--port N] [--host H]]';
-
 type Command = (args: readonly string[], env: NodeJS.ProcessEnv) => Promise<number>;
+
+/** A command line that does not parse: answered with the usage line and exit code 2, as is usual. */
+class UsageError extends ConfigError {}
 
 /** Parses a command's arguments and loads the configuration; only `import` takes a positional. */
 function setup(args: readonly string[], env: NodeJS.ProcessEnv, commandOptions = {}, takesFile = false) {
-  const line = parseCommandLine(args, commandOptions);
+  let line: ReturnType<typeof parseCommandLine>;
+  try {
+    line = parseCommandLine(args, commandOptions);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    // node:util's parseArgs goes on about positionals that start with a dash; the option is the news.
+    const unknown = /^Unknown option '([^']+)'/.exec(error.message);
+    throw new UsageError(unknown ? `Unknown option ${unknown[1]}.` : error.message);
+  }
   if (!takesFile && line.positionals.length > 0) {
-    throw new ConfigError(`Unexpected argument "${line.positionals[0]}". Run memoram-mcp --help.`);
+    throw new UsageError(`Unexpected argument "${line.positionals[0]}".`);
   }
   const config = loadConfig({ flags: line.configFlags, env });
   return {
@@ -99,7 +110,7 @@ const COMMANDS: Record<string, Command> = {
   serve: async (args, env) => {
     const line = parseCommandLine(args, { http: { type: 'boolean' } });
     if (line.commandFlags.http !== true && ('port' in line.configFlags || 'host' in line.configFlags)) {
-      throw new ConfigError(`--port and --host are for serve --http. ${SERVE_USAGE}`);
+      throw new UsageError('--port and --host are for serve --http.');
     }
     const { config, logger, flags } = setup(args, env, { http: { type: 'boolean' } });
     const { serve, serveHttp } = await import('./commands/serve.js');
@@ -131,7 +142,8 @@ const COMMANDS: Record<string, Command> = {
   import: async (args, env) => {
     const { config, logger, positionals } = setup(args, env, {}, true);
     const [file, ...extra] = positionals;
-    if (!file || extra.length > 0) throw new ConfigError('Usage: memoram-mcp import FILE');
+    if (!file) throw new UsageError('import needs the FILE to read.');
+    if (extra.length > 0) throw new UsageError(`Unexpected argument "${extra[0]}".`);
     if (config.readOnly)
       throw new ConfigError('import writes memories; unset --read-only / MEMORAM_READ_ONLY.');
     const { importMemories, readImportFile } = await import('./commands/transfer.js');
@@ -162,14 +174,30 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     return 0;
   }
   const named = first !== undefined && !first.startsWith('-');
-  const command = COMMANDS[named ? first : 'serve'];
+  const name = named ? first : 'serve';
+  const command = COMMANDS[name];
   if (!command) {
-    process.stderr.write(`memoram-mcp: unknown command "${first}". Run memoram-mcp --help.\n`);
-    return 1;
+    process.stderr.write(
+      `memoram-mcp: unknown command "${first}".\n${usageLine('')}\nRun memoram-mcp --help.\n`,
+    );
+    return 2;
+  }
+  const args = named ? rest : argv;
+  const optionsEnd = args.indexOf('--');
+  const own = optionsEnd < 0 ? args : args.slice(0, optionsEnd);
+  if (own.includes('--help') || own.includes('-h')) {
+    process.stdout.write(commandHelp(name) ?? HELP);
+    return 0;
   }
   try {
-    return await command(named ? rest : argv, env);
+    return await command(args, env);
   } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(
+        `memoram-mcp: ${error.message}\n${usageLine(name)}\nRun memoram-mcp ${name} --help.\n`,
+      );
+      return 2;
+    }
     if (error instanceof ConfigError) {
       process.stderr.write(`memoram-mcp: ${error.message}\n`);
       return 1;

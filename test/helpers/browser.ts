@@ -1,16 +1,20 @@
 /**
- * Debian's Chromium for the browser tests, driven by playwright-core (which never downloads a
- * browser of its own here), in a fresh profile; and where their screenshots go. A machine without
- * chromium fails the tests with the command that installs it, rather than skipping them.
+ * The browser tests' Chromium (see browser-finder.ts for which one), driven by playwright-core
+ * (which never downloads a browser of its own), in a fresh profile; and where their screenshots
+ * go: the OS temp dir, for the tests write nothing anywhere else.
+ *
+ * The global setup (browser-setup.ts) finds the browser once per run, since the packaged one
+ * unpacks to a fixed path in the temp dir and two test files doing it at once would race; the
+ * tests get what it found through vitest's inject.
  */
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
+import { inject } from 'vitest';
+import type { FoundBrowser } from './browser-finder.js';
 
-export const CHROMIUM = '/usr/bin/chromium';
-export const SCREENSHOTS = path.resolve('test-output', 'screenshots');
+export const SCREENSHOTS = path.join(os.tmpdir(), 'memoram-mcp-screenshots');
 
 // Without these, Chromium reaches out to Google services, and this machine's closed network
 // refuses the connections noisily.
@@ -30,19 +34,14 @@ export interface Chromium {
   close(): Promise<void>;
 }
 
-export async function launchChromium(): Promise<Chromium> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `The browser tests need Debian's chromium at ${CHROMIUM}: run ` +
-        '`apt-get update && apt-get install -y chromium` (CI installs it).',
-    );
-  }
+export async function launchChromium(browser: FoundBrowser = inject('browser')): Promise<Chromium> {
   await mkdir(SCREENSHOTS, { recursive: true });
   const profile = await mkdtemp(path.join(os.tmpdir(), 'memoram-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+    executablePath: browser.executablePath,
     headless: true,
     args: ARGS,
+    env: { ...process.env, ...browser.env },
     viewport: { width: 1024, height: 720 },
   });
   return {
@@ -52,4 +51,10 @@ export async function launchChromium(): Promise<Chromium> {
       await rm(profile, { recursive: true, force: true });
     },
   };
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    browser: FoundBrowser;
+  }
 }

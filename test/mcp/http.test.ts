@@ -178,8 +178,8 @@ describe('serve options', () => {
       ['serve', '--host', '0.0.0.0'],
     ]) {
       const result = await runCli(args, home.env);
-      expect(result.code).toBe(1);
-      expect(result.stderr).toContain('Usage: memoram-mcp serve [--http [--port N] [--host H]]');
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('Usage: memoram-mcp [serve] [--http [--port N] [--host H]]');
       expect(result.stdout).toBe('');
     }
   });

@@ -1,0 +1,66 @@
+/**
+ * What `memoram-mcp COMMAND --help` prints: each command's usage line, what it does, and its own
+ * options. The configuration options every command takes are listed once, by `memoram-mcp --help`.
+ */
+
+interface CommandHelp {
+  usage: string;
+  text: string;
+}
+
+const HELP: Record<string, CommandHelp> = {
+  serve: {
+    usage: 'memoram-mcp [serve] [--http [--port N] [--host H]] [OPTIONS]',
+    text:
+      'Serves MCP over stdio: what an MCP client runs. stdout carries only JSON-RPC; logs go to stderr.\n\n' +
+      '  --http      serve MCP over Streamable HTTP at /mcp instead (the URL is printed on stderr)\n' +
+      '  --port N    the HTTP port (default 3939; 0 for any free port)\n' +
+      '  --host H    the HTTP address (default 127.0.0.1; any other needs MEMORAM_HTTP_TOKEN)',
+  },
+  authorize: {
+    usage: 'memoram-mcp authorize [--no-browser] [--memory-key K] [OPTIONS]',
+    text:
+      'Connects the Memoram account: sign in through the browser (or use the memory key), then\n' +
+      'approve access in the Memoram dashboard.\n\n' +
+      '  --no-browser      print the sign-in URL instead of opening a browser\n' +
+      '  --memory-key K    skip the sign-in with the memory key (prefer MEMORAM_MEMORY_KEY: a key\n' +
+      '                    on the command line shows in the process list and in shell history)',
+  },
+  status: {
+    usage: 'memoram-mcp status [--json] [OPTIONS]',
+    text: 'Prints the backend, the connection and the memory count.\n\n  --json    as JSON',
+  },
+  logout: {
+    usage: 'memoram-mcp logout [OPTIONS]',
+    text: 'Forgets the cached Memoram credentials.',
+  },
+  export: {
+    usage: 'memoram-mcp export [--format json|markdown] [OPTIONS]',
+    text: 'Writes every memory to stdout.\n\n  --format json|markdown    json (the default) can be imported again',
+  },
+  import: {
+    usage: 'memoram-mcp import FILE [OPTIONS]',
+    text:
+      'Reads memories from FILE: a memoram-mcp export, or the JSONL file of the official server-memory.\n' +
+      'Memories already present are skipped.',
+  },
+  emulator: {
+    usage: 'memoram-mcp emulator [--port N] [--host H] [--db FILE] [--auto-approve] [OPTIONS]',
+    text:
+      'Serves a local Memoram emulator, for trying things offline; prints its API key, client id,\n' +
+      'demo user and dashboard URL.\n\n' +
+      '  --port N, --host H    where it listens\n' +
+      '  --db FILE             keep its state in FILE (default: in memory)\n' +
+      '  --auto-approve        approve access requests without the dashboard',
+  },
+};
+
+export function usageLine(command: string): string {
+  return `Usage: ${HELP[command]?.usage ?? 'memoram-mcp COMMAND [OPTIONS]'}`;
+}
+
+export function commandHelp(command: string): string | undefined {
+  const help = HELP[command];
+  if (!help) return undefined;
+  return `${usageLine(command)}\n\n${help.text}\n\nOPTIONS: the configuration options of memoram-mcp --help.\n`;
+}

@@ -1,0 +1,70 @@
+/**
+ * What `npm pack` puts in the package: the built CLI and every module it imports, the README, the
+ * licence and package.json, and nothing else (no tests, fixtures, sources or source maps).
+ * Needs `npm run build` first, as `npm test` does.
+ */
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, expect, it } from 'vitest';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+const DOCUMENTS = ['LICENSE', 'README.md', 'mcp.json.example', 'package.json'];
+
+let files: string[];
+
+beforeAll(async () => {
+  // --ignore-scripts: the build is already there; packing must not rebuild it under the tests.
+  const { stdout } = await promisify(execFile)('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+    cwd: ROOT,
+  });
+  const [report] = JSON.parse(stdout) as { files: { path: string }[] }[];
+  files = (report?.files ?? []).map((file) => file.path).sort();
+}, 60_000);
+
+/** dist/cli.js and every module it reaches through relative imports, static or dynamic. */
+async function reachable(): Promise<Set<string>> {
+  const seen = new Set<string>();
+  const queue = ['dist/cli.js'];
+  while (queue.length > 0) {
+    const file = queue.pop()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const source = await readFile(path.join(ROOT, file), 'utf8');
+    for (const [, specifier] of source.matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)) {
+      queue.push(path.posix.normalize(path.posix.join(path.posix.dirname(file), specifier!)));
+    }
+  }
+  return seen;
+}
+
+it('holds the CLI, every module it imports, and the documents', async () => {
+  const needed = await reachable();
+  expect(needed.size).toBeGreaterThan(20);
+  for (const file of [...needed, ...DOCUMENTS]) expect(files).toContain(file);
+});
+
+it('holds nothing else: no tests, fixtures, sources or source maps', async () => {
+  const needed = await reachable();
+  const extra = files.filter((file) => !needed.has(file) && !DOCUMENTS.includes(file));
+  // A module of types only compiles to an empty one, which nothing imports at run time.
+  const empty = async (file: string) =>
+    (await readFile(path.join(ROOT, file), 'utf8')).replace(/\/\*[\s\S]*?\*\//g, '').trim() === 'export {};';
+  const unexplained = [];
+  for (const file of extra) if (!(await empty(file))) unexplained.push(file);
+  expect(unexplained).toEqual([]);
+  expect(files.filter((file) => /\.(map|ts)$|^(test|src|bench|scripts)\//.test(file))).toEqual([]);
+});
+
+it('names a bin that is in it, under the licence it ships', async () => {
+  const manifest = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as {
+    bin: Record<string, string>;
+    license: string;
+  };
+  expect(Object.values(manifest.bin).map((bin) => path.posix.normalize(bin))).toEqual(['dist/cli.js']);
+  expect(manifest.license).toBe('MIT');
+  expect(await readFile(path.join(ROOT, 'LICENSE'), 'utf8')).toMatch(
+    /^MIT License\n\nCopyright \(c\) \d{4} memoram-mcp contributors/,
+  );
+});
