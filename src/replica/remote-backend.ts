@@ -2,7 +2,8 @@
  * The remote backend: memories in the user's Memoram account. Content is sealed with the user's
  * `encryption_key` before upload and opened after download (crypto/codec.ts); title, summary and
  * tags stay plaintext, as Memoram's server-side search needs them. It syncs in the background: one
- * full listing warms the service's index, so searches cost no request.
+ * full listing warms the service's index, so searches cost no request. A create Memoram left
+ * without an answer never ends as two blobs (uncertain-creates.ts).
  */
 import { createHash } from 'node:crypto';
 import { DecryptionError, fingerprint, keyFromHex, open, seal } from '../crypto/codec.js';
@@ -20,7 +21,8 @@ import type {
   TagMeta,
   UpdatedMemory,
 } from '../memory/types.js';
-import { isMissingBlob, toDomainError } from './remote-errors.js';
+import { isMissingBlob, toDomainError, unconfirmedCreate, wroteNothing } from './remote-errors.js';
+import { UncertainCreates } from './uncertain-creates.js';
 
 export interface RemoteCredentials {
   user_id: string;
@@ -73,6 +75,8 @@ export class RemoteBackend implements MemoryBackend {
   private readonly fingerprintKey: Buffer;
   /** Blobs that stayed unreadable after the last re-fetch: they alone do not warrant another. */
   private knownUnreadable = new Set<string>();
+  /** Creates whose outcome Memoram left open, so none of them ends as two blobs. */
+  private readonly uncertain = new UncertainCreates();
 
   constructor(private readonly options: RemoteBackendOptions) {
     this.credentials = options.credentials;
@@ -142,9 +146,12 @@ export class RemoteBackend implements MemoryBackend {
   }
 
   async sync(_token: string | undefined, signal?: AbortSignal): Promise<SyncResult> {
-    const blobs = await this.call('memories', () =>
+    const listed = await this.call('memories', () =>
       this.options.client.listAllMemoryBlobs(this.credentials.user_id, { signal }),
     );
+    const twins = new Set(this.uncertain.twins(listed));
+    for (const id of twins) await this.deleteTwin(id, signal);
+    const blobs = twins.size === 0 ? listed : listed.filter((blob) => !twins.has(blob.id));
     const upserts = await this.openAll(blobs);
     return { upserts, deleted: [], token: String(Date.now()), full: true };
   }
@@ -165,16 +172,47 @@ export class RemoteBackend implements MemoryBackend {
     return this.openAll(found);
   }
 
-  async create(fields: MemoryFields, _fingerprint: string, signal?: AbortSignal): Promise<CreateOutcome> {
-    const { user_id, memory_key } = this.credentials;
-    const blob = await this.call('new memory', () =>
-      this.options.client.createMemoryBlob(
-        { ...fields, user_id, memoryKey: memory_key, content: seal(fields.content, this.key) },
-        { signal },
-      ),
-    );
-    // Identical content was already caught by the service's index; Memoram has no dedup of its own.
-    return { memory: { ...toMeta(blob), content: fields.content }, deduplicated: false };
+  /**
+   * Identical content was already caught by the service's index; Memoram has no dedup of its own.
+   * A create of content whose earlier create was left open settles that one first: it looks for
+   * the earlier post, and re-posts the same sealed content only when it is not there.
+   */
+  async create(fields: MemoryFields, fingerprint: string, signal?: AbortSignal): Promise<CreateOutcome> {
+    const { client } = this.options;
+    const earlier = this.uncertain.get(fingerprint);
+    const sealed = earlier?.sealed ?? seal(fields.content, this.key);
+    const since = earlier?.since ?? Date.now();
+    const body = { ...fields, user_id: this.credentials.user_id, memoryKey: this.credentials.memory_key };
+    const request = { ...body, content: sealed };
+    let unsettled = earlier !== undefined;
+    try {
+      const landed = earlier && (await client.findCreatedMemoryBlob(request, since, { signal }));
+      if (landed) {
+        this.uncertain.remember(fingerprint, { sealed, since, id: landed.id });
+        return { memory: { ...toMeta(landed), content: fields.content }, deduplicated: true };
+      }
+      const onUnsettled = () => {
+        unsettled = true;
+      };
+      const blob = await client.createMemoryBlob(request, { signal, since, onUnsettled });
+      // A post that got no answer may still land: keep watching for its twin.
+      if (unsettled) this.uncertain.remember(fingerprint, { sealed, since, id: blob.id });
+      return { memory: { ...toMeta(blob), content: fields.content }, deduplicated: false };
+    } catch (error) {
+      if (wroteNothing(error)) throw this.fail(error, 'new memory');
+      this.uncertain.remember(fingerprint, { sealed, since });
+      throw this.fail(unconfirmedCreate(error), 'new memory');
+    }
+  }
+
+  /** Deletes a late copy of a create; one already gone is as good. */
+  private async deleteTwin(id: string, signal: AbortSignal | undefined): Promise<void> {
+    try {
+      await this.options.client.deleteMemoryBlob(id, this.credentials.user_id, { signal });
+      this.options.logger.info('removed a second copy of a memory left by a late create', { id });
+    } catch (error) {
+      if (!isMissingBlob(error)) throw this.fail(error, 'memories');
+    }
   }
 
   /**
