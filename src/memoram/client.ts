@@ -215,7 +215,13 @@ export class MemoramClient {
     const route = '/memory-blobs/{blobId}';
     const path = this.pathOf(route, { blobId: id });
     const call = { method: 'PATCH', route, path, body, retry: 'idempotent' } as const;
-    return this.pipeline.send({ ...call, read: json(MemoryBlobResponseSchema) }, options.signal);
+    // A PATCH resent while the first may still land could land after a later write and undo it:
+    // after no answer, look whether the blob already reads as patched before resending.
+    const verify = async (signal?: AbortSignal) => {
+      const blob = await this.getMemoryBlob(id, body.user_id, { signal });
+      return isPatched(blob, body) ? MemoryBlobResponseSchema.parse(blob) : undefined;
+    };
+    return this.pipeline.send({ ...call, read: json(MemoryBlobResponseSchema), verify }, options.signal);
   }
 
   /** Accepts 200 or 204 and ignores the body. See the module comment on `afterRetry` 404s. */
@@ -334,4 +340,16 @@ export class MemoramClient {
     const qs = search.toString();
     return `${this.basePath}${path}${qs ? `?${qs}` : ''}`;
   }
+}
+
+/** Whether `blob` carries every field `patch` sets (content compared as sent: sealed, IV and all). */
+function isPatched(blob: MemoryBlob, patch: UpdateMemoryBlobRequest): boolean {
+  const { user_id: _user, memoryKey: _key, tags, ...fields } = patch;
+  const same = Object.entries(fields).every(
+    ([name, value]) => value === undefined || blob[name as keyof MemoryBlob] === value,
+  );
+  if (!same || tags === undefined) return same;
+  const given = [...new Set(tags.map((tag) => tag.trim()).filter(Boolean))].sort();
+  const stored = [...new Set((blob.tags ?? []).map((tag) => tag.trim()))].sort();
+  return given.length === stored.length && given.every((tag, at) => tag === stored[at]);
 }

@@ -82,11 +82,13 @@ export class RequestPipeline {
         decision === 'give-up' || retries >= this.options.maxRetries
           ? undefined
           : this.delay(retries, failure);
-      if (decision === 'verify-then-retry' && call.verify) {
+      const inFlight = call.verify !== undefined && decision !== 'give-up' && mayStillLand(failure);
+      if (inFlight) {
+        const landed = await this.settle(call, endpoint, failure, signal);
+        if (landed !== undefined) return landed;
+      } else if (decision === 'verify-then-retry' && call.verify) {
         // A create is checked before each re-post, and once more before giving up for good.
-        const landed = mayStillLand(failure)
-          ? await this.settle(call, endpoint, failure, signal)
-          : await this.waitThenCheck(call.verify, wait, endpoint, failure, signal);
+        const landed = await this.waitThenCheck(call.verify, wait, endpoint, failure, signal);
         if (landed !== undefined) return landed;
       } else if (wait !== undefined) {
         await this.pause(this.logRetry(endpoint, failure, wait), endpoint, signal);
