@@ -5,12 +5,12 @@
  */
 import { setImmediate } from 'node:timers/promises';
 import { untilAborted } from '../async/until-aborted.js';
+import { snippet } from '../store/snippet.js';
 import { MemoramError } from './errors.js';
 import { DEFAULT_CONFIDENCE, DEFAULT_IMPORTANCE, normalizeTags, wellFormed } from './limits.js';
 import { decodeSearchCursor, encodeSearchCursor, searchKey } from './search-cursor.js';
 import { type SearchFilters, SearchIndex } from './search-index.js';
-import { snippet } from './snippet.js';
-import type { Memory, MemoryBackend, MemoryFields, MemoryMeta, MemoryPatch, TagInfo } from './types.js';
+import type { LegacyMemoryBackend, Memory, MemoryFields, MemoryMeta, MemoryPatch, TagInfo } from './types.js';
 
 export interface SearchParams extends SearchFilters {
   query?: string | undefined;
@@ -61,7 +61,7 @@ export class MemoryService {
   private readonly now: () => number;
 
   constructor(
-    readonly backend: MemoryBackend,
+    readonly backend: LegacyMemoryBackend,
     private readonly options: MemoryServiceOptions = {},
   ) {
     this.index = new SearchIndex((content) => backend.fingerprint(content));

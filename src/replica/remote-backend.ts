@@ -12,9 +12,9 @@ import type { MemoramClient } from '../memoram/client.js';
 import type { MemoryBlob, MemoryBlobResponse } from '../memoram/schemas.js';
 import { MemoramError, memoryConflict, memoryNotFound } from '../memory/errors.js';
 import type {
-  CreateOutcome,
+  LegacyCreateOutcome,
+  LegacyMemoryBackend,
   Memory,
-  MemoryBackend,
   MemoryFields,
   MemoryPatch,
   SyncResult,
@@ -55,7 +55,7 @@ function toMeta(blob: MemoryBlobResponse): Omit<Memory, 'content'> {
   };
 }
 
-export class RemoteBackend implements MemoryBackend {
+export class RemoteBackend implements LegacyMemoryBackend {
   readonly kind = 'memoram';
   readonly syncMode = 'background';
   private credentials: RemoteCredentials;
@@ -177,7 +177,11 @@ export class RemoteBackend implements MemoryBackend {
    * A create of content whose earlier create was left open settles that one first: it looks for
    * the earlier post, and re-posts the same sealed content only when it is not there.
    */
-  async create(fields: MemoryFields, fingerprint: string, signal?: AbortSignal): Promise<CreateOutcome> {
+  async create(
+    fields: MemoryFields,
+    fingerprint: string,
+    signal?: AbortSignal,
+  ): Promise<LegacyCreateOutcome> {
     const { client } = this.options;
     const earlier = this.uncertain.get(fingerprint);
     const sealed = earlier?.sealed ?? seal(fields.content, this.key);

@@ -8,9 +8,9 @@ import { DecryptionError, fingerprint, open, seal } from '../crypto/codec.js';
 import { loadOrCreateLocalKey } from '../crypto/local-key.js';
 import { memoryConflict, memoryNotFound } from '../memory/errors.js';
 import type {
-  CreateOutcome,
+  LegacyCreateOutcome,
+  LegacyMemoryBackend,
   Memory,
-  MemoryBackend,
   MemoryFields,
   MemoryPatch,
   SyncResult,
@@ -21,7 +21,7 @@ import type { BlobRow } from './types.js';
 
 export const LOCAL_USER_ID = 'local';
 
-export class LocalBackend implements MemoryBackend {
+export class LocalBackend implements LegacyMemoryBackend {
   readonly kind = 'local';
   readonly syncMode = 'eager';
 
@@ -82,7 +82,7 @@ export class LocalBackend implements MemoryBackend {
     });
   }
 
-  async create(fields: MemoryFields, contentFingerprint: string): Promise<CreateOutcome> {
+  async create(fields: MemoryFields, contentFingerprint: string): Promise<LegacyCreateOutcome> {
     const { blob, existing } = this.store.createBlob(LOCAL_USER_ID, {
       ...fields,
       content: seal(fields.content, this.key),
