@@ -1,9 +1,9 @@
 /**
  * The remote backend: memories in the user's Memoram account. Content is sealed with the user's
  * `encryption_key` before upload and opened after download (crypto/codec.ts); title, summary and
- * tags stay plaintext, as Memoram's server-side search needs them. It syncs in the background: one
- * full listing warms the service's index, so searches cost no request. A create Memoram left
- * without an answer never ends as two blobs (uncertain-creates.ts).
+ * tags stay plaintext, as Memoram's server-side search needs them. Searches, counts and tag counts
+ * answer from an index of one full listing (listing-index.ts), refreshed in the background, so
+ * they cost no request once it is warm.
  */
 import { createHash } from 'node:crypto';
 import { DecryptionError, fingerprint, keyFromHex, open, seal } from '../crypto/codec.js';
@@ -12,15 +12,17 @@ import type { MemoramClient } from '../memoram/client.js';
 import type { MemoryBlob, MemoryBlobResponse } from '../memoram/schemas.js';
 import { MemoramError, memoryConflict, memoryNotFound } from '../memory/errors.js';
 import type {
-  LegacyCreateOutcome,
-  LegacyMemoryBackend,
+  CreateOutcome,
   Memory,
+  MemoryBackend,
   MemoryFields,
   MemoryPatch,
-  SyncResult,
-  TagMeta,
+  SearchPage,
+  SearchParams,
+  TagInfo,
   UpdatedMemory,
 } from '../memory/types.js';
+import { ListingIndex } from './listing-index.js';
 import { isMissingBlob, toDomainError, unconfirmedCreate, wroteNothing } from './remote-errors.js';
 import { UncertainCreates } from './uncertain-creates.js';
 
@@ -39,6 +41,9 @@ export interface RemoteBackendOptions {
   /** Told when Memoram refuses access (403): the request may have been revoked. */
   onAccessLost?: () => void;
   logger: Logger;
+  /** How old the index may get before a background refresh starts. */
+  refreshIntervalMs?: number | undefined;
+  onBackgroundError?: ((error: unknown) => void) | undefined;
 }
 
 function toMeta(blob: MemoryBlobResponse): Omit<Memory, 'content'> {
@@ -55,9 +60,9 @@ function toMeta(blob: MemoryBlobResponse): Omit<Memory, 'content'> {
   };
 }
 
-export class RemoteBackend implements LegacyMemoryBackend {
+export class RemoteBackend implements MemoryBackend {
   readonly kind = 'memoram';
-  readonly syncMode = 'background';
+  private readonly index: ListingIndex;
   private credentials: RemoteCredentials;
   private key: Buffer;
   /**
@@ -84,6 +89,12 @@ export class RemoteBackend implements LegacyMemoryBackend {
     this.fingerprintKey = createHash('sha256')
       .update(`memoram-mcp content fingerprint\0${options.credentials.memory_key}`)
       .digest();
+    this.index = new ListingIndex({
+      list: () => this.listAll(),
+      fingerprint: (content) => this.fingerprint(content),
+      refreshIntervalMs: options.refreshIntervalMs,
+      onBackgroundError: options.onBackgroundError,
+    });
   }
 
   get keyVersion(): number {
@@ -145,15 +156,43 @@ export class RemoteBackend implements LegacyMemoryBackend {
     }
   }
 
-  async sync(_token: string | undefined, signal?: AbortSignal): Promise<SyncResult> {
+  private async listAll(): Promise<Memory[]> {
     const listed = await this.call('memories', () =>
-      this.options.client.listAllMemoryBlobs(this.credentials.user_id, { signal }),
+      this.options.client.listAllMemoryBlobs(this.credentials.user_id),
     );
     const twins = new Set(this.uncertain.twins(listed));
-    for (const id of twins) await this.deleteTwin(id, signal);
-    const blobs = twins.size === 0 ? listed : listed.filter((blob) => !twins.has(blob.id));
-    const upserts = await this.openAll(blobs);
-    return { upserts, deleted: [], token: String(Date.now()), full: true };
+    for (const id of twins) await this.deleteTwin(id);
+    return this.openAll(twins.size === 0 ? listed : listed.filter((blob) => !twins.has(blob.id)));
+  }
+
+  /** Deletes a late copy of a create; one already gone is as good. */
+  private async deleteTwin(id: string): Promise<void> {
+    try {
+      await this.options.client.deleteMemoryBlob(id, this.credentials.user_id);
+      this.options.logger.info('removed a second copy of a memory left by a late create', { id });
+    } catch (error) {
+      if (!isMissingBlob(error)) throw this.fail(error, 'memories');
+    }
+  }
+
+  /** Lists the account again now (searches refresh on their own, in the background). */
+  refresh(signal?: AbortSignal): Promise<void> {
+    return this.index.pull(signal);
+  }
+
+  async search(params: SearchParams, now: number, signal?: AbortSignal): Promise<SearchPage> {
+    await this.index.refresh(signal);
+    return this.index.db.search(params, now);
+  }
+
+  async count(signal?: AbortSignal): Promise<number> {
+    await this.index.refresh(signal);
+    return this.index.db.count();
+  }
+
+  async all(signal?: AbortSignal): Promise<Memory[]> {
+    await this.index.refresh(signal);
+    return this.index.db.all();
   }
 
   fingerprint(content: string): string {
@@ -169,54 +208,56 @@ export class RemoteBackend implements LegacyMemoryBackend {
         if (!isMissingBlob(error)) throw this.fail(error, `memory ${id}`);
       }
     }
-    return this.openAll(found);
+    const memories = await this.openAll(found);
+    for (const memory of memories) this.index.apply(memory.id, memory);
+    return memories;
   }
 
   /**
-   * Identical content was already caught by the service's index; Memoram has no dedup of its own.
-   * A create of content whose earlier create was left open settles that one first: it looks for
-   * the earlier post, and re-posts the same sealed content only when it is not there.
+   * Memoram has no dedup of its own: identical content is looked up in the index first, once it is
+   * warm and no pull is in flight. After a failure that may hide a landed write (a timeout, an
+   * outage) a pull starts, which the next create waits for, so a retry finds the landed copy. A
+   * create of content whose earlier create was left open settles that one first: it looks for the
+   * earlier post, and re-posts the same sealed content only when it is not there
+   * (uncertain-creates.ts).
    */
-  async create(
-    fields: MemoryFields,
-    fingerprint: string,
-    signal?: AbortSignal,
-  ): Promise<LegacyCreateOutcome> {
+  async create(fields: MemoryFields, fingerprint: string, signal?: AbortSignal): Promise<CreateOutcome> {
+    await this.index.refresh(signal);
+    await this.index.settled(signal);
+    const existing = this.index.db.byFingerprint(fingerprint);
+    if (existing) return { memory: existing, deduplicated: true, similar: [] };
+    const similar = this.index.db.similarTo(fields.content);
     const { client } = this.options;
     const earlier = this.uncertain.get(fingerprint);
     const sealed = earlier?.sealed ?? seal(fields.content, this.key);
     const since = earlier?.since ?? Date.now();
-    const body = { ...fields, user_id: this.credentials.user_id, memoryKey: this.credentials.memory_key };
-    const request = { ...body, content: sealed };
+    const { user_id, memory_key } = this.credentials;
+    const request = { ...fields, user_id, memoryKey: memory_key, content: sealed };
     let unsettled = earlier !== undefined;
+    let blob: MemoryBlobResponse;
     try {
       const landed = earlier && (await client.findCreatedMemoryBlob(request, since, { signal }));
       if (landed) {
         this.uncertain.remember(fingerprint, { sealed, since, id: landed.id });
-        return { memory: { ...toMeta(landed), content: fields.content }, deduplicated: true };
+        const memory = { ...toMeta(landed), content: fields.content };
+        this.index.apply(memory.id, memory);
+        return { memory, deduplicated: true, similar: [] };
       }
       const onUnsettled = () => {
         unsettled = true;
       };
-      const blob = await client.createMemoryBlob(request, { signal, since, onUnsettled });
-      // A post that got no answer may still land: keep watching for its twin.
-      if (unsettled) this.uncertain.remember(fingerprint, { sealed, since, id: blob.id });
-      return { memory: { ...toMeta(blob), content: fields.content }, deduplicated: false };
+      blob = await client.createMemoryBlob(request, { signal, since, onUnsettled });
     } catch (error) {
       if (wroteNothing(error)) throw this.fail(error, 'new memory');
       this.uncertain.remember(fingerprint, { sealed, since });
+      this.index.pullInBackground();
       throw this.fail(unconfirmedCreate(error), 'new memory');
     }
-  }
-
-  /** Deletes a late copy of a create; one already gone is as good. */
-  private async deleteTwin(id: string, signal: AbortSignal | undefined): Promise<void> {
-    try {
-      await this.options.client.deleteMemoryBlob(id, this.credentials.user_id, { signal });
-      this.options.logger.info('removed a second copy of a memory left by a late create', { id });
-    } catch (error) {
-      if (!isMissingBlob(error)) throw this.fail(error, 'memories');
-    }
+    // A post that got no answer may still land: keep watching for its twin.
+    if (unsettled) this.uncertain.remember(fingerprint, { sealed, since, id: blob.id });
+    const memory = { ...toMeta(blob), content: fields.content };
+    this.index.apply(memory.id, memory);
+    return { memory, deduplicated: false, similar };
   }
 
   /**
@@ -243,37 +284,67 @@ export class RemoteBackend implements LegacyMemoryBackend {
         { ...stripUndefined(fields), ...sealed, user_id, memoryKey: memory_key },
         { signal },
       );
-      return { ...toMeta(blob), ...(plaintext === undefined ? {} : { content: plaintext }) };
+      const updated = { ...toMeta(blob), ...(plaintext === undefined ? {} : { content: plaintext }) };
+      await this.remember(updated, signal);
+      return updated;
     } catch (error) {
       if (isMissingBlob(error)) throw memoryNotFound(id);
       throw this.fail(error, `memory ${id}`);
     }
   }
 
+  /** Puts an updated memory into the index: Memoram answers a PATCH without content, so keep the known one. */
+  private async remember(updated: UpdatedMemory, signal?: AbortSignal): Promise<void> {
+    const known = this.index.db.get([updated.id])[0];
+    const content = updated.content ?? known?.content;
+    // Kept content that could not be decrypted stays marked, or it would pass for an empty memory.
+    const stillUnreadable = updated.content === undefined && known?.unreadable;
+    if (content === undefined) {
+      await this.get([updated.id], signal).catch(() => []);
+      return;
+    }
+    this.index.apply(updated.id, {
+      ...updated,
+      content,
+      ...(stillUnreadable ? { unreadable: true as const } : {}),
+    });
+  }
+
   async delete(id: string, signal?: AbortSignal): Promise<boolean> {
     try {
       await this.options.client.deleteMemoryBlob(id, this.credentials.user_id, { signal });
+      this.index.apply(id, null);
       return true;
     } catch (error) {
       // A 404 on a retry means an earlier attempt whose answer was lost did the delete.
-      if (isMissingBlob(error)) return error.afterRetry;
+      if (isMissingBlob(error)) {
+        this.index.apply(id, null);
+        return error.afterRetry;
+      }
       throw this.fail(error, `memory ${id}`);
     }
   }
 
-  async listTags(signal?: AbortSignal): Promise<TagMeta[]> {
-    const { items } = await this.call('tags', () =>
-      this.options.client.listTags(this.credentials.user_id, { signal }),
+  /** Tags in use, counted in the index, with the descriptions and colours Memoram keeps. */
+  async listTags(signal?: AbortSignal): Promise<TagInfo[]> {
+    const [{ items }] = await Promise.all([
+      this.call('tags', () => this.options.client.listTags(this.credentials.user_id, { signal })),
+      this.index.refresh(signal),
+    ]);
+    this.index.db.setTagMeta(
+      items.map((tag) => ({
+        name: tag.name,
+        ...(tag.description ? { description: tag.description } : {}),
+        ...(tag.color ? { color: tag.color } : {}),
+      })),
     );
-    return items.map((tag) => ({
-      name: tag.name,
-      ...(tag.description ? { description: tag.description } : {}),
-      ...(tag.color ? { color: tag.color } : {}),
-    }));
+    return this.index.db.tagCounts();
   }
 
   /** The client belongs to the connection, which outlives any one backend. */
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.index.close();
+  }
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

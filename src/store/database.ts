@@ -14,6 +14,7 @@ import {
   linkSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readSync,
   rmSync,
   statSync,
@@ -80,7 +81,11 @@ export function openDatabase(file: string, options: OpenOptions): SqliteDatabase
     migrate(db, options.migrations);
     return db;
   }
-  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  try {
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw fileError(error, file);
+  }
   let kind = inspectStoreFile(file);
   if (kind === 'missing') {
     createAtomically(file, options);
@@ -135,7 +140,8 @@ function configure(
 
 /** Builds the file under a temporary name and links it into place, never over another file. */
 function createAtomically(file: string, options: OpenOptions): void {
-  const temp = `${file}.new-${randomBytesPooled(6).toString('hex')}`;
+  removeAbandoned(file);
+  const temp = `${file}.new-${process.pid}-${randomBytesPooled(6).toString('hex')}`;
   try {
     // Created owner-only before SQLite opens it: its -wal and -shm files take the same mode.
     writeFileSync(temp, '', { flag: 'wx', mode: 0o600 });
@@ -158,6 +164,26 @@ function createAtomically(file: string, options: OpenOptions): void {
     throw storeError(error, file);
   } finally {
     for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${temp}${suffix}`, { force: true });
+  }
+}
+
+/** Temporary files of creations whose process died (a kill -9 mid-way) go. */
+function removeAbandoned(file: string): void {
+  const prefix = `${path.basename(file)}.new-`;
+  for (const name of readdirSync(path.dirname(file))) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length).split('-')[0]);
+    if (Number.isInteger(pid) && pid > 0 && !alive(pid))
+      rmSync(path.join(path.dirname(file), name), { force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

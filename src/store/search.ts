@@ -217,7 +217,7 @@ function ranked(
   const last = shown.at(-1);
   return {
     memories,
-    next_cursor: best.length > limit && last ? encodeSearchCursor(last, key) : null,
+    next_cursor: best.length > limit && last ? encodeSearchCursor([last[1], last[0]], key) : null,
   };
 }
 

@@ -25,8 +25,9 @@ export async function remote(client: Partial<MemoramClientOptions> = {}) {
     },
     onAccessLost: () => counts.accessLost++,
     logger: h.logger,
+    refreshIntervalMs: Number.POSITIVE_INFINITY,
   });
-  const service = () => new MemoryService(backend, { refreshIntervalMs: Number.POSITIVE_INFINITY });
+  const service = () => new MemoryService(backend);
   const key = keyFromHex(credentials.encryption_key);
   /** Creates a blob the way another Memoram app would: straight through the client. */
   const putBlob = (content: string, title: string) =>

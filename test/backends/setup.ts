@@ -9,7 +9,7 @@ import { onTestFinished } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { MemoramClient } from '../../src/memoram/client.js';
-import type { LegacyMemoryBackend } from '../../src/memory/types.js';
+import type { MemoryBackend } from '../../src/memory/types.js';
 import { RemoteBackend, type RemoteCredentials } from '../../src/replica/remote-backend.js';
 import { openLocalBackend } from '../../src/store/local-backend.js';
 
@@ -75,7 +75,7 @@ export async function approvedRemote(): Promise<RemoteSetup> {
   return setup;
 }
 
-export async function localBackend(): Promise<LegacyMemoryBackend> {
+export async function localBackend(): Promise<MemoryBackend> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'memoram-contract-'));
   const backend = await openLocalBackend({
     storeFile: path.join(root, 'memories.db'),
@@ -88,7 +88,7 @@ export async function localBackend(): Promise<LegacyMemoryBackend> {
   return backend;
 }
 
-export const BACKENDS: [string, () => Promise<LegacyMemoryBackend>][] = [
+export const BACKENDS: [string, () => Promise<MemoryBackend>][] = [
   ['local', localBackend],
   ['remote (emulator)', async () => (await approvedRemote()).backend],
 ];
