@@ -22,6 +22,7 @@ import type {
   TagInfo,
   UpdatedMemory,
 } from '../memory/types.js';
+import type { MemoryDatabase } from '../store/memory-db.js';
 import { ListingIndex } from './listing-index.js';
 import { isMissingBlob, toDomainError, unconfirmedCreate, wroteNothing } from './remote-errors.js';
 import { UncertainCreates } from './uncertain-creates.js';
@@ -43,6 +44,8 @@ export interface RemoteBackendOptions {
   logger: Logger;
   /** How old the index may get before a background refresh starts. */
   refreshIntervalMs?: number | undefined;
+  /** Opens the shared replica file (replica-file.ts); without it the index lives in memory. */
+  openReplica?: (() => Promise<MemoryDatabase>) | undefined;
   onBackgroundError?: ((error: unknown) => void) | undefined;
 }
 
@@ -90,6 +93,7 @@ export class RemoteBackend implements MemoryBackend {
       .update(`memoram-mcp content fingerprint\0${options.credentials.memory_key}`)
       .digest();
     this.index = new ListingIndex({
+      open: options.openReplica,
       list: () => this.listAll(),
       fingerprint: (content) => this.fingerprint(content),
       refreshIntervalMs: options.refreshIntervalMs,
@@ -162,6 +166,7 @@ export class RemoteBackend implements MemoryBackend {
     );
     const twins = new Set(this.uncertain.twins(listed));
     for (const id of twins) await this.deleteTwin(id);
+    await this.loadTagMeta();
     return this.openAll(twins.size === 0 ? listed : listed.filter((blob) => !twins.has(blob.id)));
   }
 
@@ -200,6 +205,7 @@ export class RemoteBackend implements MemoryBackend {
   }
 
   async get(ids: readonly string[], signal?: AbortSignal): Promise<Memory[]> {
+    await this.index.ready();
     const found: MemoryBlob[] = [];
     for (const id of ids) {
       try {
@@ -270,6 +276,7 @@ export class RemoteBackend implements MemoryBackend {
     expectedUpdatedAt?: string,
     signal?: AbortSignal,
   ): Promise<UpdatedMemory> {
+    await this.index.ready();
     const { user_id, memory_key } = this.credentials;
     if (expectedUpdatedAt !== undefined) {
       const [current] = await this.get([id], signal);
@@ -311,6 +318,7 @@ export class RemoteBackend implements MemoryBackend {
   }
 
   async delete(id: string, signal?: AbortSignal): Promise<boolean> {
+    await this.index.ready();
     try {
       await this.options.client.deleteMemoryBlob(id, this.credentials.user_id, { signal });
       this.index.apply(id, null);
@@ -325,12 +333,15 @@ export class RemoteBackend implements MemoryBackend {
     }
   }
 
-  /** Tags in use, counted in the index, with the descriptions and colours Memoram keeps. */
+  /** Tags in use, counted in the replica, with the descriptions and colours Memoram keeps. */
   async listTags(signal?: AbortSignal): Promise<TagInfo[]> {
-    const [{ items }] = await Promise.all([
-      this.call('tags', () => this.options.client.listTags(this.credentials.user_id, { signal })),
-      this.index.refresh(signal),
-    ]);
+    await this.index.refresh(signal);
+    return this.index.db.tagCounts();
+  }
+
+  /** Tag descriptions and colours, kept in the replica with each refresh. */
+  private async loadTagMeta(): Promise<void> {
+    const { items } = await this.call('tags', () => this.options.client.listTags(this.credentials.user_id));
     this.index.db.setTagMeta(
       items.map((tag) => ({
         name: tag.name,
@@ -338,7 +349,6 @@ export class RemoteBackend implements MemoryBackend {
         ...(tag.color ? { color: tag.color } : {}),
       })),
     );
-    return this.index.db.tagCounts();
   }
 
   /** The client belongs to the connection, which outlives any one backend. */

@@ -36,7 +36,7 @@ export async function replicaKey(configDir: string): Promise<{ key: Buffer; keyF
   return { key, keyFile: path.join(configDir, LOCAL_KEY_FILE) };
 }
 
-/** Deletes the replica and its WAL, shared-memory and journal files; true when any existed. */
+/** Deletes the replica and its WAL, shared-memory and journal files (those that exist). */
 export async function deleteReplica(
   location: Pick<ReplicaLocation, 'dataDir' | 'apiUrl' | 'userId'>,
 ): Promise<void> {
