@@ -8,7 +8,7 @@
  * One process refreshes at a time (a lease in the meta table); the others read the shared file.
  * A refresh must not undo writes made while it listed: a memory written since (by any process)
  * carries a newer updated_at and is kept; one deleted since leaves a tombstone in the meta table;
- * one missing from the listing is dropped only when it was created well before the listing began.
+ * one missing from the listing is dropped only when the replica held it before the listing began.
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay, setImmediate } from 'node:timers/promises';
@@ -24,8 +24,6 @@ const LEASE = 'replica:refresh-lease';
 const TOMBSTONES = 'replica:tombstones';
 /** How long a refresh may hold the lease without renewing it before another process takes over. */
 const LEASE_MS = 120_000;
-/** How far Memoram's clock may lag ours when judging whether a blob predates the listing. */
-const CLOCK_SKEW_MS = 120_000;
 const TOMBSTONE_MS = 3_600_000;
 /** How long a background refresh waits after it is asked for, so a search answers first. */
 const BACKGROUND_DELAY_MS = 1_000;
@@ -140,14 +138,15 @@ export class ListingIndex {
     this.writesDuringPull = new Map();
     try {
       const started = this.now();
+      const before = new Set(db.ids());
       const memories = await this.options.list();
       this.takeLease(db); // renew: applying a large account takes a while
-      this.dropVanished(db, memories, started);
+      this.dropVanished(db, memories, before);
       const tombstones = this.tombstones(db);
       for (let at = 0; at < memories.length; at += PULL_BATCH) {
         db.transaction(() => {
           for (const memory of memories.slice(at, at + PULL_BATCH)) {
-            if ((tombstones[memory.id] ?? 0) >= started - CLOCK_SKEW_MS) continue;
+            if ((tombstones[memory.id] ?? 0) >= started) continue;
             if (this.isCurrent(db, memory)) continue;
             this.put(memory);
           }
@@ -165,15 +164,15 @@ export class ListingIndex {
     }
   }
 
-  /** Drops what the listing no longer has, unless it may have been created while it ran. */
-  private dropVanished(db: MemoryDatabase, memories: readonly Memory[], started: number): void {
+  /**
+   * Drops what the listing no longer has. Only memories the replica held before the listing began
+   * qualify: one written into it since (by any process) may have been created after the listing
+   * read that part of the account.
+   */
+  private dropVanished(db: MemoryDatabase, memories: readonly Memory[], before: ReadonlySet<string>): void {
     const listed = new Set(memories.map((memory) => memory.id));
     db.transaction(() => {
-      for (const id of db.ids()) {
-        if (listed.has(id)) continue;
-        const [local] = db.get([id]);
-        if (local && Date.parse(local.created_at) < started - CLOCK_SKEW_MS) db.delete(id);
-      }
+      for (const id of db.ids()) if (before.has(id) && !listed.has(id)) db.delete(id);
     });
   }
 
