@@ -5,7 +5,7 @@
  * answer from an index of one full listing (listing-index.ts), refreshed in the background, so
  * they cost no request once it is warm.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { DecryptionError, fingerprint, keyFromHex, open, seal } from '../crypto/codec.js';
 import type { Logger } from '../log/logger.js';
 import type { MemoramClient } from '../memoram/client.js';
@@ -19,10 +19,12 @@ import type {
   MemoryPatch,
   SearchPage,
   SearchParams,
+  SimilarMemory,
   TagInfo,
   UpdatedMemory,
 } from '../memory/types.js';
 import type { MemoryDatabase } from '../store/memory-db.js';
+import { CLAIM_RENEW_MS, claimCreate, releaseClaim, renewClaim } from './create-claims.js';
 import { ListingIndex } from './listing-index.js';
 import { isMissingBlob, toDomainError, unconfirmedCreate, wroteNothing } from './remote-errors.js';
 import { UncertainCreates } from './uncertain-creates.js';
@@ -85,6 +87,8 @@ export class RemoteBackend implements MemoryBackend {
   private knownUnreadable = new Set<string>();
   /** Creates whose outcome Memoram left open, so none of them ends as two blobs. */
   private readonly uncertain = new UncertainCreates();
+  /** Names this backend's claims on creates in the shared replica (create-claims.ts). */
+  private readonly owner = randomUUID();
 
   constructor(private readonly options: RemoteBackendOptions) {
     this.credentials = options.credentials;
@@ -233,13 +237,38 @@ export class RemoteBackend implements MemoryBackend {
     const existing = this.index.db.byFingerprint(fingerprint);
     if (existing) return { memory: existing, deduplicated: true, similar: [] };
     const similar = this.index.db.similarTo(fields.content);
+    const { db } = this.index;
+    const known = this.uncertain.get(fingerprint);
+    const mine = {
+      owner: this.owner,
+      sealed: known?.sealed ?? seal(fields.content, this.key),
+      since: known?.since ?? Date.now(),
+    };
+    const claim = await claimCreate(db, fingerprint, mine, signal);
+    if (claim.kind === 'existing') return { memory: claim.memory, deduplicated: true, similar: [] };
+    const renew = setInterval(() => renewClaim(db, fingerprint, this.owner), CLAIM_RENEW_MS).unref();
+    try {
+      const attempt = known ?? claim.taken;
+      return await this.post(fields, fingerprint, attempt ?? mine, attempt !== undefined, similar, signal);
+    } finally {
+      clearInterval(renew);
+      releaseClaim(db, fingerprint, this.owner);
+    }
+  }
+
+  private async post(
+    fields: MemoryFields,
+    fingerprint: string,
+    { sealed, since }: { sealed: string; since: number },
+    /** An earlier attempt may have landed: look for it before posting. */
+    earlier: boolean,
+    similar: SimilarMemory[],
+    signal: AbortSignal | undefined,
+  ): Promise<CreateOutcome> {
     const { client } = this.options;
-    const earlier = this.uncertain.get(fingerprint);
-    const sealed = earlier?.sealed ?? seal(fields.content, this.key);
-    const since = earlier?.since ?? Date.now();
     const { user_id, memory_key } = this.credentials;
     const request = { ...fields, user_id, memoryKey: memory_key, content: sealed };
-    let unsettled = earlier !== undefined;
+    let unsettled = earlier;
     let blob: MemoryBlobResponse;
     try {
       const landed = earlier && (await client.findCreatedMemoryBlob(request, since, { signal }));

@@ -153,3 +153,16 @@ it('deletes the replica when access is revoked', async () => {
     WAIT,
   );
 });
+
+it('stores identical content created by two servers at once once (issue 9.3)', async () => {
+  const { h, credentials, start } = await setup();
+  const servers = [await start(), await start()];
+  await servers[0]!.service().refresh();
+  await servers[1]!.service().refresh();
+  const content = plaintext(h, 'Saved by two servers at the same moment');
+  const results = await Promise.all(servers.map((server) => server.service().create({ content })));
+  expect(results.map((result) => result.deduplicated).sort()).toEqual([false, true]);
+  expect(new Set(results.map((result) => result.memory.id)).size).toBe(1);
+  const stored = await h.client.listAllMemoryBlobs(credentials.user_id);
+  expect(stored.map((blob) => blob.id)).toEqual([results[0]!.memory.id]);
+});
