@@ -60,10 +60,13 @@ function readLegacy(file: string, localKey: Buffer): Legacy | undefined {
   try {
     const hasBlobs = old.prepare(`SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'blobs'`).get();
     if (!hasBlobs) return undefined;
+    // Read in the order 0.1 listed them (created_at, then id), which the new store keeps as row order.
     // Everything in the WAL into the file, then no WAL at all: a stale -wal must never sit beside the new store.
     old.pragma('wal_checkpoint(TRUNCATE)');
     const blobs = (
-      old.prepare(`${SELECT_BLOB} WHERE b.user_id = ? ORDER BY b.rowid`).all(LEGACY_USER) as RawBlob[]
+      old
+        .prepare(`${SELECT_BLOB} WHERE b.user_id = ? ORDER BY b.created_at, b.id`)
+        .all(LEGACY_USER) as RawBlob[]
     ).map(toBlob);
     const tags = old
       .prepare('SELECT name, description, color FROM tags WHERE user_id = ?')

@@ -234,9 +234,9 @@ export class MemoryDatabase {
   /** Every memory, oldest first (for export). */
   all(): Memory[] {
     return this.guard(() =>
-      (this.sql(`SELECT ${MEMORY_COLUMNS} FROM memories ORDER BY created_at, id`).all() as MemoryRow[]).map(
-        toMemory,
-      ),
+      (
+        this.sql(`SELECT ${MEMORY_COLUMNS} FROM memories ORDER BY created_at, rowid`).all() as MemoryRow[]
+      ).map(toMemory),
     );
   }
 

@@ -30,6 +30,8 @@ export function quote(text: string): string {
 
 /** Lowercased, diacritics removed: the form the tokenizer compares and vocabulary terms have. */
 export function fold(word: string): string {
+  // Plain ASCII, the common case, has nothing to decompose.
+  if (!/[^ -~]/.test(word)) return word.toLowerCase();
   return word.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
 }
 

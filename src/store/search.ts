@@ -3,9 +3,9 @@
  * the BM25 scores added up per memory, which is what FTS5's bm25() computes for an OR of the terms
  * (its score is a sum over phrases), but lets each term's cost be bounded: a term found in more
  * than TERM_CAP memories is scored over its TERM_CAP most recent ones, so a common word's tens of
- * thousands of matches cost what a rarer word's do. Relevance, relative to the best hit, is then
- * blended with importance and recency; since the blend keeps between 2/3 and all of a hit's
- * relevance, hits are walked best first and the walk stops once no later one can make the page.
+ * thousands of matches cost what a rarer word's do. (A common word weighs little in BM25, and
+ * recency favours those memories anyway; the rarer words of a query are scored in full.) Relevance, relative to the best hit, is then
+ * blended with importance and recency (read in the same join) and the page kept in one pass.
  */
 import type Database from 'better-sqlite3-multiple-ciphers';
 import type { MemorySummary, SearchFilters, SearchPage, SearchParams } from '../memory/types.js';
@@ -14,7 +14,7 @@ import { type CursorPosition, decodeSearchCursor, encodeSearchCursor, searchKey 
 import { snippetAt } from './snippet.js';
 import { closeWords, completions } from './vocabulary.js';
 
-export const TERM_CAP = 2000;
+export const TERM_CAP = 400;
 const RECENCY_HALF_LIFE_DAYS = 90;
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -96,7 +96,7 @@ export function search(sql: Sql, params: SearchParams, now: number): SearchPage 
   const filter = compileFilters(params);
   const query = params.query?.trim() ?? '';
   if (query === '') return recent(sql, filter, limit, after, key);
-  const terms = parseQuery(query);
+  const terms = parseQuery(params.query ?? '');
   if (terms.length === 0) return { memories: [], next_cursor: null };
   return ranked(sql, terms, filter, limit, after, key, now);
 }
@@ -129,34 +129,43 @@ function recent(
   };
 }
 
-/** Adds one term's BM25 scores into `scores`; false when the term matches nothing at all. */
-function scoreTerm(sql: Sql, expr: string, scores: Map<number, number>): boolean {
+/** Per matching memory: summed relevance, importance, updated time (ms). */
+type Hits = Map<number, [number, number | null, number]>;
+
+/**
+ * Adds one term's BM25 scores into `hits`, for the memories that pass the filter; false when the
+ * term matches nothing at all. The join reads each match's importance and age in the same pass.
+ */
+function scoreTerm(sql: Sql, expr: string, filter: Filter, hits: Hits): boolean {
   const bound = sql(
     `SELECT rowid FROM memories_fts WHERE memories_fts MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ${TERM_CAP}`,
   )
     .pluck()
     .get(expr) as number | undefined;
-  const rows = (
-    bound === undefined
-      ? sql('SELECT rowid, rank FROM memories_fts WHERE memories_fts MATCH ?').raw().all(expr)
-      : sql('SELECT rowid, rank FROM memories_fts WHERE memories_fts MATCH ? AND rowid > ?')
-          .raw()
-          .all(expr, bound)
-  ) as [number, number][];
-  for (const [rowid, rank] of rows) scores.set(rowid, (scores.get(rowid) ?? 0) - rank);
-  return rows.length > 0;
+  const rows = sql(
+    `SELECT f.rowid, f.rank, m.importance, m.updated_ms FROM memories_fts f CROSS JOIN memories m ON m.rowid = f.rowid
+     WHERE memories_fts MATCH ? AND f.rowid > ? AND ${filter.sql}`,
+  )
+    .raw()
+    .all(expr, bound ?? -1, ...filter.args) as [number, number, number | null, number][];
+  for (const [rowid, rank, importance, updatedMs] of rows) {
+    const known = hits.get(rowid);
+    if (known) known[0] -= rank;
+    else hits.set(rowid, [-rank, importance, updatedMs]);
+  }
+  return rows.length > 0 || bound !== undefined;
 }
 
-/** The FTS5 expressions a search looks up: the terms, the last word's completions, and typo fixes. */
-export function expandTerms(sql: Sql, terms: readonly QueryTerm[], scores: Map<number, number>): string[] {
+export function expandTerms(sql: Sql, terms: readonly QueryTerm[], filter: Filter, scores: Hits): string[] {
   const used: string[] = [];
   for (const term of terms) {
-    let found = scoreTerm(sql, term.expr, scores);
+    let found = scoreTerm(sql, term.expr, filter, scores);
     if (found) used.push(term.expr);
-    if (term.prefix && term.word) {
+    // The last word completes only when it is not a word of its own: "espres", not "cat".
+    if (!found && term.prefix && term.word) {
       for (const word of completions(sql, term.word)) {
         const expr = `"${word}"`;
-        if (expr !== term.expr && scoreTerm(sql, expr, scores)) {
+        if (expr !== term.expr && scoreTerm(sql, expr, filter, scores)) {
           used.push(expr);
           found = true;
         }
@@ -165,7 +174,7 @@ export function expandTerms(sql: Sql, terms: readonly QueryTerm[], scores: Map<n
     if (!found && term.word) {
       for (const word of closeWords(sql, term.word)) {
         const expr = `"${word}"`;
-        if (scoreTerm(sql, expr, scores)) used.push(expr);
+        if (scoreTerm(sql, expr, filter, scores)) used.push(expr);
       }
     }
   }
@@ -181,23 +190,16 @@ function ranked(
   key: string,
   now: number,
 ): SearchPage {
-  const scores = new Map<number, number>();
-  const used = expandTerms(sql, terms, scores);
+  const scores: Hits = new Map();
+  const used = expandTerms(sql, terms, filter, scores);
   if (scores.size === 0) return { memories: [], next_cursor: null };
-  const hits = [...scores].sort((a, b) => b[1] - a[1] || b[0] - a[0]);
-  const top = hits[0]![1] || 1;
+  let top = 0;
+  for (const [relevance] of scores.values()) top = Math.max(top, relevance);
   const hour = Math.floor(now / HOUR_MS) * HOUR_MS;
-  const boostOf = sql(
-    `SELECT m.importance, m.updated_ms FROM memories m WHERE m.rowid = ? AND ${filter.sql}`,
-  ).raw();
   const need = limit + 1;
   const best: [rowid: number, score: number][] = [];
-  for (const [rowid, relevance] of hits) {
-    const share = relevance / top;
-    if (best.length >= need && Math.round(share * 1000) / 1000 < best[need - 1]![1]) break;
-    const row = boostOf.get(rowid, ...filter.args) as [number | null, number] | undefined;
-    if (!row) continue;
-    const score = Math.round(share * boost(row[0], row[1], hour) * 1000) / 1000;
+  for (const [rowid, [relevance, importance, updatedMs]] of scores) {
+    const score = Math.round((relevance / (top || 1)) * boost(importance, updatedMs, hour) * 1000) / 1000;
     if (after && !(score < after[0] || (score === after[0] && rowid < after[1]))) continue;
     insertRanked(best, [rowid, score], need);
   }
