@@ -111,9 +111,7 @@ export class RemoteConnection implements Connection {
     });
     const previous = this.memory;
     this.memory = new MemoryService(backend);
-    this.memory
-      .refresh()
-      .catch((error) => logger.warn('warming the memory index from Memoram failed', { error }));
+    backend.warmUp().catch((error) => logger.warn('warming the memory index from Memoram failed', { error }));
     previous?.close().catch(() => {});
     for (const listener of this.listeners) listener(this.memory);
   }

@@ -44,6 +44,8 @@ export class ListingIndex {
   private opening: Promise<MemoryDatabase> | undefined;
   private readonly owner = randomUUID();
   private closed = false;
+  /** A background refresh is due to start (one at a time, however many searches ask). */
+  private scheduled = false;
   private warmed = false;
   private lastSync = 0;
   private pulling: Promise<void> | undefined;
@@ -107,8 +109,13 @@ export class ListingIndex {
       if (this.closed) return;
       this.pullOnce().catch((error) => this.options.onBackgroundError?.(error));
     };
-    if (afterMs === 0) start();
-    else setTimeout(start, afterMs).unref();
+    if (afterMs === 0) return start();
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setTimeout(() => {
+      this.scheduled = false;
+      start();
+    }, afterMs).unref();
   }
 
   /** Waits for a pull in flight, if any (a create must not miss a copy that landed unseen). */

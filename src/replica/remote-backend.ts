@@ -184,6 +184,14 @@ export class RemoteBackend implements MemoryBackend {
     }
   }
 
+  /**
+   * At start: fills an empty replica now; a replica filled before answers as it is, and is
+   * refreshed in the background a moment later (after the first searches, with no request first).
+   */
+  warmUp(signal?: AbortSignal): Promise<void> {
+    return this.index.refresh(signal);
+  }
+
   /** Lists the account again now (searches refresh on their own, in the background). */
   refresh(signal?: AbortSignal): Promise<void> {
     return this.index.pull(signal);
