@@ -109,7 +109,10 @@ export class ListingIndex {
       if (this.closed) return;
       this.pullOnce().catch((error) => this.options.onBackgroundError?.(error));
     };
-    if (afterMs === 0) return start();
+    if (afterMs === 0) {
+      start();
+      return;
+    }
     if (this.scheduled) return;
     this.scheduled = true;
     setTimeout(() => {
