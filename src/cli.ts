@@ -105,7 +105,7 @@ const COMMANDS: Record<string, Command> = {
   logout: async (args, env) => {
     const { config } = setup(args, env);
     const { logout } = await import('./commands/logout.js');
-    process.stdout.write(logout(config));
+    process.stdout.write(await logout(config));
     return 0;
   },
   export: async (args, env) => {

@@ -5,6 +5,7 @@
  * restart, and warms its search index in the background.
  */
 
+import { mkdir } from 'node:fs/promises';
 import { openBrowser } from '../auth/browser.js';
 import type { ConsentSettings } from '../auth/consent.js';
 import { CredentialStore, type Credentials, profileId } from '../auth/credentials.js';
@@ -15,6 +16,8 @@ import { MemoramClient } from '../memoram/client.js';
 import { MemoramError } from '../memory/errors.js';
 import { MemoryService } from '../memory/service.js';
 import { RemoteBackend } from '../replica/remote-backend.js';
+import { deleteReplica, replicaFile, replicaKey } from '../replica/replica-file.js';
+import { MemoryDatabase } from '../store/memory-db.js';
 import {
   type AuthorizeInput,
   type AuthorizeOptions,
@@ -29,11 +32,17 @@ export interface RemoteConnectionOptions {
   logger: Logger;
   /** How old the remote index may get before a background refresh starts. */
   refreshIntervalMs?: number;
+  /**
+   * Where the account's replica lives (replica-file.ts): the data and config directories and the
+   * API URL. Without it the replica is kept in memory, for this process only.
+   */
+  replica?: { dataDir: string; configDir: string; apiUrl: string };
 }
 
 export class RemoteConnection implements Connection {
   readonly backend = 'memoram';
   private memory: MemoryService | undefined;
+  private userId: string | undefined;
   private readonly listeners = new Set<(service: MemoryService) => void>();
 
   constructor(private readonly options: RemoteConnectionOptions) {
@@ -41,7 +50,11 @@ export class RemoteConnection implements Connection {
     if (cached) this.attach(cached);
     options.flow.onAuthorized((credentials) => this.attach(credentials));
     options.flow.onChange(() => {
-      if (this.options.flow.current().state !== 'authorized') this.detach();
+      const state = this.options.flow.current().state;
+      if (state === 'authorized') return;
+      const userId = this.userId;
+      const closed = this.detach();
+      if (state === 'revoked' && userId) void closed.then(() => this.forgetReplica(userId));
     });
     options.flow.resume();
   }
@@ -57,11 +70,33 @@ export class RemoteConnection implements Connection {
       memoryKey: config.memoryKey,
       oauth: consentSettings(config),
     });
-    return new RemoteConnection({ client, flow, logger });
+    const replica = { dataDir: config.dataDir, configDir: config.configDir, apiUrl: config.apiUrl };
+    return new RemoteConnection({ client, flow, logger, replica });
+  }
+
+  /** Opens (creating if need be) the user's shared replica file. */
+  private replicaOpener(userId: string): (() => Promise<MemoryDatabase>) | undefined {
+    const where = this.options.replica;
+    if (!where) return undefined;
+    return async () => {
+      await mkdir(where.dataDir, { recursive: true, mode: 0o700 });
+      const { key, keyFile } = await replicaKey(where.configDir);
+      return MemoryDatabase.open(replicaFile({ ...where, userId }), { key, keyFile });
+    };
+  }
+
+  /** A revoke ends this account's replica: nothing of it stays on disk. */
+  private forgetReplica(userId: string): void {
+    const where = this.options.replica;
+    if (!where) return;
+    deleteReplica({ ...where, userId }).catch((error) =>
+      this.options.logger.warn('could not delete the replica after access was revoked', { error }),
+    );
   }
 
   private attach(credentials: Credentials): void {
     const { logger, flow } = this.options;
+    this.userId = credentials.user_id;
     const backend = new RemoteBackend({
       client: this.options.client,
       credentials,
@@ -71,6 +106,7 @@ export class RemoteConnection implements Connection {
       },
       logger,
       refreshIntervalMs: this.options.refreshIntervalMs,
+      openReplica: this.replicaOpener(credentials.user_id),
       onBackgroundError: (error) => logger.warn('refreshing the memory index from Memoram failed', { error }),
     });
     const previous = this.memory;
@@ -82,9 +118,11 @@ export class RemoteConnection implements Connection {
     for (const listener of this.listeners) listener(this.memory);
   }
 
-  private detach(): void {
-    this.memory?.close().catch(() => {});
+  private detach(): Promise<void> {
+    const closed = this.memory?.close().catch(() => {});
     this.memory = undefined;
+    this.userId = undefined;
+    return closed ?? Promise.resolve();
   }
 
   service(): MemoryService {

@@ -7,8 +7,10 @@
  * Two outcomes callers must know about:
  * - `createMemoryBlob` never posts twice blindly: after a failure that may hide a landed write, it
  *   looks for the blob (same content and title, created since the call began) and returns it.
- *   What it cannot see: a write the server is still processing when the check runs (a timeout on
- *   a slow server), or one beyond the newest 300 blobs if the server's list is not newest-first.
+ *   After no answer at all (a timeout on a slow server) it keeps looking for `settleMs` before a
+ *   re-post, and says so through `onUnsettled` when the first post may still land later; the
+ *   re-post sends the same sealed content, so the caller can tell a late twin (replica/).
+ *   What it cannot see: a blob beyond the newest 300 if the server's list is not newest-first.
  * - `deleteMemoryBlob` is retried like any idempotent call, so when a response is lost the retry
  *   can find the blob already gone: that surfaces as `NotFoundError` with `afterRetry: true`, which
  *   callers should treat as deleted (a 404 with `afterRetry: false` means it never existed).
@@ -54,6 +56,11 @@ export interface MemoramClientOptions {
   timeoutMs?: number;
   /** Retries after the first attempt. Default 2. */
   maxRetries?: number;
+  /**
+   * How long a create that got no answer is looked for before it is posted again. Default 10 s:
+   * long enough for a server that answers a little after the deadline, short of a tool call's.
+   */
+  settleMs?: number;
   logger?: Logger;
   now?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -64,6 +71,16 @@ export interface MemoramClientOptions {
 export interface CallOptions {
   /** Cancels the HTTP call (and any wait between retries) with an `AbortedError`. */
   signal?: AbortSignal;
+}
+
+export interface CreateOptions extends CallOptions {
+  /**
+   * When the same sealed content was first sent (an earlier call whose outcome is unknown): the
+   * landed blob is looked for among those created since then. Default: the start of this call.
+   */
+  since?: number;
+  /** Told when an attempt got no answer and did not show up: a copy may still land later. */
+  onUnsettled?: () => void;
 }
 
 export interface ListMemoryBlobsQuery {
@@ -102,6 +119,7 @@ export class MemoramClient {
       dispatcher: this.dispatcher,
       timeoutMs: options.timeoutMs ?? 15_000,
       maxRetries: options.maxRetries ?? 2,
+      settleMs: options.settleMs ?? 10_000,
       logger: options.logger ?? silentLogger,
       now: this.now,
       sleep: options.sleep ?? ((ms, signal) => delay(ms, undefined, { signal })),
@@ -167,12 +185,26 @@ export class MemoramClient {
   }
 
   /** Creates a blob; see the module comment for how a retry avoids a duplicate. */
-  createMemoryBlob(body: CreateMemoryBlobRequest, options: CallOptions = {}): Promise<MemoryBlobResponse> {
-    const startedAt = this.now();
+  createMemoryBlob(body: CreateMemoryBlobRequest, options: CreateOptions = {}): Promise<MemoryBlobResponse> {
+    const startedAt = options.since ?? this.now();
     const path = this.pathOf('/memory-blobs');
     const call = { method: 'POST', route: '/memory-blobs', path, body, retry: 'verify-first' } as const;
     const verify = (signal?: AbortSignal) => this.findCreated(body, startedAt, signal);
-    return this.pipeline.send({ ...call, read: json(MemoryBlobResponseSchema), verify }, options.signal);
+    const read = json(MemoryBlobResponseSchema);
+    const { onUnsettled } = options;
+    return this.pipeline.send({ ...call, read, verify, ...(onUnsettled && { onUnsettled }) }, options.signal);
+  }
+
+  /**
+   * The blob an earlier create of exactly this body made, created since `since` (ms), if any:
+   * how a later call settles a create whose outcome was left open.
+   */
+  findCreatedMemoryBlob(
+    body: CreateMemoryBlobRequest,
+    since: number,
+    options: CallOptions = {},
+  ): Promise<MemoryBlobResponse | undefined> {
+    return this.findCreated(body, since, options.signal);
   }
 
   updateMemoryBlob(
@@ -183,7 +215,13 @@ export class MemoramClient {
     const route = '/memory-blobs/{blobId}';
     const path = this.pathOf(route, { blobId: id });
     const call = { method: 'PATCH', route, path, body, retry: 'idempotent' } as const;
-    return this.pipeline.send({ ...call, read: json(MemoryBlobResponseSchema) }, options.signal);
+    // A PATCH resent while the first may still land could land after a later write and undo it:
+    // after no answer, look whether the blob already reads as patched before resending.
+    const verify = async (signal?: AbortSignal) => {
+      const blob = await this.getMemoryBlob(id, body.user_id, { signal });
+      return isPatched(blob, body) ? MemoryBlobResponseSchema.parse(blob) : undefined;
+    };
+    return this.pipeline.send({ ...call, read: json(MemoryBlobResponseSchema), verify }, options.signal);
   }
 
   /** Accepts 200 or 204 and ignores the body. See the module comment on `afterRetry` 404s. */
@@ -302,4 +340,16 @@ export class MemoramClient {
     const qs = search.toString();
     return `${this.basePath}${path}${qs ? `?${qs}` : ''}`;
   }
+}
+
+/** Whether `blob` carries every field `patch` sets (content compared as sent: sealed, IV and all). */
+function isPatched(blob: MemoryBlob, patch: UpdateMemoryBlobRequest): boolean {
+  const { user_id: _user, memoryKey: _key, tags, ...fields } = patch;
+  const same = Object.entries(fields).every(
+    ([name, value]) => value === undefined || blob[name as keyof MemoryBlob] === value,
+  );
+  if (!same || tags === undefined) return same;
+  const given = [...new Set(tags.map((tag) => tag.trim()).filter(Boolean))].sort();
+  const stored = [...new Set((blob.tags ?? []).map((tag) => tag.trim()))].sort();
+  return given.length === stored.length && given.every((tag, at) => tag === stored[at]);
 }

@@ -14,7 +14,7 @@ import {
   type MemoramHttpError,
   UnexpectedResponseError,
 } from './errors.js';
-import { decideRetry, provablyUnprocessed, type RetryMode, retryDelayMs } from './retry.js';
+import { decideRetry, mayStillLand, provablyUnprocessed, type RetryMode, retryDelayMs } from './retry.js';
 import { type IssuedToken, TokenCache } from './token.js';
 import { exchange, type HttpMethod, type RawResponse } from './transport.js';
 
@@ -32,6 +32,8 @@ export interface Call<T> {
   read: (response: RawResponse, endpoint: string) => T;
   /** For `verify-first` calls: the result of an earlier attempt that landed after all, if any. */
   verify?: (signal?: AbortSignal) => Promise<T | undefined>;
+  /** Told when an unanswered attempt did not show up in time: it may still land after the call. */
+  onUnsettled?: () => void;
 }
 
 export interface PipelineOptions {
@@ -39,6 +41,8 @@ export interface PipelineOptions {
   dispatcher: Dispatcher;
   timeoutMs: number;
   maxRetries: number;
+  /** How long a verified call looks for an unanswered attempt before re-sending it. */
+  settleMs: number;
   logger: Logger;
   now: () => number;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -48,6 +52,9 @@ export interface PipelineOptions {
 }
 
 type Outcome<T> = { value: T } | { failure: MemoramHttpError };
+
+const SETTLE_FIRST_STEP_MS = 100;
+const SETTLE_MAX_STEP_MS = 2_000;
 
 export class RequestPipeline {
   private readonly tokens: TokenCache;
@@ -75,20 +82,16 @@ export class RequestPipeline {
         decision === 'give-up' || retries >= this.options.maxRetries
           ? undefined
           : this.delay(retries, failure);
-      if (wait !== undefined) {
-        const status = failure instanceof ApiError ? failure.status : undefined;
-        this.options.logger.warn('Memoram API call failed; retrying', {
-          endpoint,
-          code: failure.code,
-          status,
-          wait,
-        });
-        await this.pause(wait, endpoint, signal);
-      }
-      // A create is checked before each re-post, and once more before giving up for good.
-      if (decision === 'verify-then-retry' && call.verify) {
-        const landed = await this.checkLanded(call.verify, endpoint, failure, signal);
+      const inFlight = call.verify !== undefined && decision !== 'give-up' && mayStillLand(failure);
+      if (inFlight) {
+        const landed = await this.settle(call, endpoint, failure, signal);
         if (landed !== undefined) return landed;
+      } else if (decision === 'verify-then-retry' && call.verify) {
+        // A create is checked before each re-post, and once more before giving up for good.
+        const landed = await this.waitThenCheck(call.verify, wait, endpoint, failure, signal);
+        if (landed !== undefined) return landed;
+      } else if (wait !== undefined) {
+        await this.pause(this.logRetry(endpoint, failure, wait), endpoint, signal);
       }
       if (wait === undefined) {
         if (failure instanceof ApiError) failure.afterRetry = state.uncertain;
@@ -96,6 +99,59 @@ export class RequestPipeline {
       }
       state.uncertain ||= !provablyUnprocessed(failure);
     }
+  }
+
+  private logRetry(endpoint: string, failure: MemoramHttpError, wait: number): number {
+    const status = failure instanceof ApiError ? failure.status : undefined;
+    this.options.logger.warn('Memoram API call failed; retrying', {
+      endpoint,
+      code: failure.code,
+      status,
+      wait,
+    });
+    return wait;
+  }
+
+  private async waitThenCheck<T>(
+    verify: NonNullable<Call<T>['verify']>,
+    wait: number | undefined,
+    endpoint: string,
+    failure: MemoramHttpError,
+    signal: AbortSignal | undefined,
+  ): Promise<T | undefined> {
+    if (wait !== undefined) await this.pause(this.logRetry(endpoint, failure, wait), endpoint, signal);
+    return this.checkLanded(verify, endpoint, failure, signal);
+  }
+
+  /**
+   * After an attempt that got no answer (a timeout, a connection cut after the request left, a
+   * gateway giving up), the server may still be working on it: re-posting now is how a slow create
+   * became two. So look for it for up to `settleMs`, and only then let the caller re-post (or give
+   * up), telling `onUnsettled` that a copy may still land later.
+   */
+  private async settle<T>(
+    call: Call<T>,
+    endpoint: string,
+    failure: MemoramHttpError,
+    signal: AbortSignal | undefined,
+  ): Promise<T | undefined> {
+    const verify = call.verify!;
+    let waited = 0;
+    for (let round = 0; ; round += 1) {
+      const landed = await this.checkLanded(verify, endpoint, failure, signal);
+      if (landed !== undefined) return landed;
+      if (waited >= this.options.settleMs) break;
+      const step = Math.min(
+        SETTLE_FIRST_STEP_MS * 2 ** round,
+        SETTLE_MAX_STEP_MS,
+        this.options.settleMs - waited,
+      );
+      await this.pause(step, endpoint, signal);
+      waited += step;
+    }
+    this.options.logger.warn('a Memoram write got no answer and did not show up', { endpoint, waited });
+    call.onUnsettled?.();
+    return undefined;
   }
 
   private delay(retries: number, failure: MemoramHttpError): number | undefined {

@@ -8,7 +8,8 @@
  *   them leaves the server as one success would, so every transient failure is retried.
  * - `verify-first` — `POST /memory-blobs`: a 5xx, a timeout or a dropped connection may hide a
  *   write that landed. It is retried at once only when the request provably was not processed;
- *   otherwise the client first looks for the blob and re-posts only when it is not there.
+ *   otherwise the client first looks for the blob and re-posts only when it is not there, and
+ *   when no answer came at all (`mayStillLand`) it keeps looking for a while first.
  * - `unprocessed-only` — `POST /access-requests`: a duplicate would show up twice in the user's
  *   dashboard, so it is retried only when the request provably was not processed (connection
  *   never opened, 429, or 503 with Retry-After); any other failure is surfaced, and the
@@ -62,6 +63,24 @@ export function provablyUnprocessed(error: MemoramHttpError): boolean {
       return true;
     case 'SERVER_ERROR':
       return error.status === 503 && error.retryAfterMs !== undefined;
+    default:
+      return false;
+  }
+}
+
+/**
+ * Failures after which the server may still be acting on the request: no answer came (our
+ * deadline, a connection cut after the request left) or a gateway answered for a server that had
+ * not (502, 504). An answer from the server itself (500, 503) means it is done with the request.
+ */
+export function mayStillLand(error: MemoramHttpError): boolean {
+  switch (error.code) {
+    case 'TIMEOUT':
+      return true;
+    case 'CONNECTION_FAILED':
+      return !error.duringConnect;
+    case 'SERVER_ERROR':
+      return error.status === 502 || error.status === 504;
     default:
       return false;
   }

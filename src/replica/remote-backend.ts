@@ -5,7 +5,7 @@
  * answer from an index of one full listing (listing-index.ts), refreshed in the background, so
  * they cost no request once it is warm.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { DecryptionError, fingerprint, keyFromHex, open, seal } from '../crypto/codec.js';
 import type { Logger } from '../log/logger.js';
 import type { MemoramClient } from '../memoram/client.js';
@@ -19,11 +19,15 @@ import type {
   MemoryPatch,
   SearchPage,
   SearchParams,
+  SimilarMemory,
   TagInfo,
   UpdatedMemory,
 } from '../memory/types.js';
+import type { MemoryDatabase } from '../store/memory-db.js';
+import { CLAIM_RENEW_MS, claimCreate, releaseClaim, renewClaim } from './create-claims.js';
 import { ListingIndex } from './listing-index.js';
-import { isMissingBlob, toDomainError } from './remote-errors.js';
+import { isMissingBlob, toDomainError, unconfirmedCreate, wroteNothing } from './remote-errors.js';
+import { UncertainCreates } from './uncertain-creates.js';
 
 export interface RemoteCredentials {
   user_id: string;
@@ -42,6 +46,8 @@ export interface RemoteBackendOptions {
   logger: Logger;
   /** How old the index may get before a background refresh starts. */
   refreshIntervalMs?: number | undefined;
+  /** Opens the shared replica file (replica-file.ts); without it the index lives in memory. */
+  openReplica?: (() => Promise<MemoryDatabase>) | undefined;
   onBackgroundError?: ((error: unknown) => void) | undefined;
 }
 
@@ -79,6 +85,10 @@ export class RemoteBackend implements MemoryBackend {
   private readonly fingerprintKey: Buffer;
   /** Blobs that stayed unreadable after the last re-fetch: they alone do not warrant another. */
   private knownUnreadable = new Set<string>();
+  /** Creates whose outcome Memoram left open, so none of them ends as two blobs. */
+  private readonly uncertain = new UncertainCreates();
+  /** Names this backend's claims on creates in the shared replica (create-claims.ts). */
+  private readonly owner = randomUUID();
 
   constructor(private readonly options: RemoteBackendOptions) {
     this.credentials = options.credentials;
@@ -87,6 +97,7 @@ export class RemoteBackend implements MemoryBackend {
       .update(`memoram-mcp content fingerprint\0${options.credentials.memory_key}`)
       .digest();
     this.index = new ListingIndex({
+      open: options.openReplica,
       list: () => this.listAll(),
       fingerprint: (content) => this.fingerprint(content),
       refreshIntervalMs: options.refreshIntervalMs,
@@ -154,10 +165,23 @@ export class RemoteBackend implements MemoryBackend {
   }
 
   private async listAll(): Promise<Memory[]> {
-    const blobs = await this.call('memories', () =>
+    const listed = await this.call('memories', () =>
       this.options.client.listAllMemoryBlobs(this.credentials.user_id),
     );
-    return this.openAll(blobs);
+    const twins = new Set(this.uncertain.twins(listed));
+    for (const id of twins) await this.deleteTwin(id);
+    await this.loadTagMeta();
+    return this.openAll(twins.size === 0 ? listed : listed.filter((blob) => !twins.has(blob.id)));
+  }
+
+  /** Deletes a late copy of a create; one already gone is as good. */
+  private async deleteTwin(id: string): Promise<void> {
+    try {
+      await this.options.client.deleteMemoryBlob(id, this.credentials.user_id);
+      this.options.logger.info('removed a second copy of a memory left by a late create', { id });
+    } catch (error) {
+      if (!isMissingBlob(error)) throw this.fail(error, 'memories');
+    }
   }
 
   /** Lists the account again now (searches refresh on their own, in the background). */
@@ -185,6 +209,7 @@ export class RemoteBackend implements MemoryBackend {
   }
 
   async get(ids: readonly string[], signal?: AbortSignal): Promise<Memory[]> {
+    await this.index.ready();
     const found: MemoryBlob[] = [];
     for (const id of ids) {
       try {
@@ -201,7 +226,10 @@ export class RemoteBackend implements MemoryBackend {
   /**
    * Memoram has no dedup of its own: identical content is looked up in the index first, once it is
    * warm and no pull is in flight. After a failure that may hide a landed write (a timeout, an
-   * outage) a pull starts, which the next create waits for, so a retry finds the landed copy.
+   * outage) a pull starts, which the next create waits for, so a retry finds the landed copy. A
+   * create of content whose earlier create was left open settles that one first: it looks for the
+   * earlier post, and re-posts the same sealed content only when it is not there
+   * (uncertain-creates.ts).
    */
   async create(fields: MemoryFields, fingerprint: string, signal?: AbortSignal): Promise<CreateOutcome> {
     await this.index.refresh(signal);
@@ -209,19 +237,59 @@ export class RemoteBackend implements MemoryBackend {
     const existing = this.index.db.byFingerprint(fingerprint);
     if (existing) return { memory: existing, deduplicated: true, similar: [] };
     const similar = this.index.db.similarTo(fields.content);
+    const { db } = this.index;
+    const known = this.uncertain.get(fingerprint);
+    const mine = {
+      owner: this.owner,
+      sealed: known?.sealed ?? seal(fields.content, this.key),
+      since: known?.since ?? Date.now(),
+    };
+    const claim = await claimCreate(db, fingerprint, mine, signal);
+    if (claim.kind === 'existing') return { memory: claim.memory, deduplicated: true, similar: [] };
+    const renew = setInterval(() => renewClaim(db, fingerprint, this.owner), CLAIM_RENEW_MS).unref();
+    try {
+      const attempt = known ?? claim.taken;
+      return await this.post(fields, fingerprint, attempt ?? mine, attempt !== undefined, similar, signal);
+    } finally {
+      clearInterval(renew);
+      releaseClaim(db, fingerprint, this.owner);
+    }
+  }
+
+  private async post(
+    fields: MemoryFields,
+    fingerprint: string,
+    { sealed, since }: { sealed: string; since: number },
+    /** An earlier attempt may have landed: look for it before posting. */
+    earlier: boolean,
+    similar: SimilarMemory[],
+    signal: AbortSignal | undefined,
+  ): Promise<CreateOutcome> {
+    const { client } = this.options;
     const { user_id, memory_key } = this.credentials;
+    const request = { ...fields, user_id, memoryKey: memory_key, content: sealed };
+    let unsettled = earlier;
     let blob: MemoryBlobResponse;
     try {
-      blob = await this.call('new memory', () =>
-        this.options.client.createMemoryBlob(
-          { ...fields, user_id, memoryKey: memory_key, content: seal(fields.content, this.key) },
-          { signal },
-        ),
-      );
+      const landed = earlier && (await client.findCreatedMemoryBlob(request, since, { signal }));
+      if (landed) {
+        this.uncertain.remember(fingerprint, { sealed, since, id: landed.id });
+        const memory = { ...toMeta(landed), content: fields.content };
+        this.index.apply(memory.id, memory);
+        return { memory, deduplicated: true, similar: [] };
+      }
+      const onUnsettled = () => {
+        unsettled = true;
+      };
+      blob = await client.createMemoryBlob(request, { signal, since, onUnsettled });
     } catch (error) {
-      if (mightHaveLanded(error)) this.index.pullInBackground();
-      throw error;
+      if (wroteNothing(error)) throw this.fail(error, 'new memory');
+      this.uncertain.remember(fingerprint, { sealed, since });
+      this.index.pullInBackground();
+      throw this.fail(unconfirmedCreate(error), 'new memory');
     }
+    // A post that got no answer may still land: keep watching for its twin.
+    if (unsettled) this.uncertain.remember(fingerprint, { sealed, since, id: blob.id });
     const memory = { ...toMeta(blob), content: fields.content };
     this.index.apply(memory.id, memory);
     return { memory, deduplicated: false, similar };
@@ -237,6 +305,7 @@ export class RemoteBackend implements MemoryBackend {
     expectedUpdatedAt?: string,
     signal?: AbortSignal,
   ): Promise<UpdatedMemory> {
+    await this.index.ready();
     const { user_id, memory_key } = this.credentials;
     if (expectedUpdatedAt !== undefined) {
       const [current] = await this.get([id], signal);
@@ -278,6 +347,7 @@ export class RemoteBackend implements MemoryBackend {
   }
 
   async delete(id: string, signal?: AbortSignal): Promise<boolean> {
+    await this.index.ready();
     try {
       await this.options.client.deleteMemoryBlob(id, this.credentials.user_id, { signal });
       this.index.apply(id, null);
@@ -292,12 +362,15 @@ export class RemoteBackend implements MemoryBackend {
     }
   }
 
-  /** Tags in use, counted in the index, with the descriptions and colours Memoram keeps. */
+  /** Tags in use, counted in the replica, with the descriptions and colours Memoram keeps. */
   async listTags(signal?: AbortSignal): Promise<TagInfo[]> {
-    const [{ items }] = await Promise.all([
-      this.call('tags', () => this.options.client.listTags(this.credentials.user_id, { signal })),
-      this.index.refresh(signal),
-    ]);
+    await this.index.refresh(signal);
+    return this.index.db.tagCounts();
+  }
+
+  /** Tag descriptions and colours, kept in the replica with each refresh. */
+  private async loadTagMeta(): Promise<void> {
+    const { items } = await this.call('tags', () => this.options.client.listTags(this.credentials.user_id));
     this.index.db.setTagMeta(
       items.map((tag) => ({
         name: tag.name,
@@ -305,7 +378,6 @@ export class RemoteBackend implements MemoryBackend {
         ...(tag.color ? { color: tag.color } : {}),
       })),
     );
-    return this.index.db.tagCounts();
   }
 
   /** The client belongs to the connection, which outlives any one backend. */
@@ -316,11 +388,6 @@ export class RemoteBackend implements MemoryBackend {
 
 function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-/** A refusal (invalid, forbidden…) wrote nothing; a timeout, a cancel or an outage may have. */
-function mightHaveLanded(error: unknown): boolean {
-  return !(error instanceof MemoramError) || error.code === 'UPSTREAM_UNAVAILABLE';
 }
 
 export function isAccessLost(error: unknown): boolean {

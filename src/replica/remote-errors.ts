@@ -21,6 +21,28 @@ export function isMissingBlob(error: unknown): error is NotFoundError {
   return error instanceof NotFoundError && error.endpoint.includes('/memory-blobs');
 }
 
+/**
+ * Whether a failed create provably stored nothing: Memoram refused it (4xx), as it answers before
+ * writing. Not: a 408, a 5xx, no answer, a cancelled call, or a 2xx whose body was unreadable.
+ */
+export function wroteNothing(error: unknown): boolean {
+  if (error instanceof MemoramError) return error.code !== 'UPSTREAM_UNAVAILABLE';
+  return error instanceof ApiError && error.status >= 400 && error.status < 500 && error.status !== 408;
+}
+
+/** A create that may have landed unseen: say so, and that creating it again is safe. */
+export function unconfirmedCreate(error: unknown): unknown {
+  if (error instanceof AbortedError) return error;
+  return new MemoramError(
+    'UPSTREAM_UNAVAILABLE',
+    'Memoram did not confirm the save in time; the memory may still be saved.',
+    {
+      hint: 'Search for it in a minute, or create it again: a repeat of the same content checks for this save first and never stores a second copy.',
+      cause: error,
+    },
+  );
+}
+
 export function toDomainError(error: unknown, what: string): unknown {
   if (error instanceof MemoramError || error instanceof AbortedError) return error;
   // The developer token is fetched inside every call: its failure is about the API key, not about

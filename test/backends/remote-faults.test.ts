@@ -1,7 +1,8 @@
 // The remote backend under the MemoryService when Memoram misbehaves or says no, through the
 // emulator's fault switches and dashboard actions over real HTTP: revoked access, lost answers,
 // retries, rate limits, and the caller cancelling.
-import { expect, it, vi } from 'vitest';
+import { setTimeout as delay } from 'node:timers/promises';
+import { describe, expect, it, vi } from 'vitest';
 import { seal } from '../../src/crypto/codec.js';
 import { AbortedError } from '../../src/memoram/errors.js';
 import { MemoramError } from '../../src/memory/errors.js';
@@ -10,8 +11,10 @@ import { plaintext, remote } from './remote-setup.js';
 
 /** How long vi.waitFor may look for what it waits for (generous: only a hang uses it all). */
 const WAIT = { timeout: 10_000 };
+const realSleep = (ms: number, signal?: AbortSignal) => delay(ms, undefined, { signal });
 
-it('refuses every memory operation after a revoke, saying to call authorize', async () => {
+// Searches and list_tags answer from the replica, with no request that could learn of the revoke.
+it('refuses every memory operation that reaches Memoram after a revoke, saying to call authorize', async () => {
   const { h, credentials, counts, service } = await remote();
   const memories = service();
   const { memory } = await memories.create({ content: plaintext(h, 'Kept before the revoke') });
@@ -22,7 +25,6 @@ it('refuses every memory operation after a revoke, saying to call authorize', as
     ['create', () => memories.create({ content: plaintext(h, 'Written after the revoke') })],
     ['update', () => memories.update(memory.id, { title: 'changed' })],
     ['delete', () => memories.delete([memory.id])],
-    ['list tags', () => memories.listTags()],
     ['warm-up', () => service().refresh()],
   ];
   for (const [name, operation] of operations) {
@@ -189,4 +191,63 @@ it('lets a caller cancel its wait for the warm-up without failing the others wai
   expect((await listing())[0]?.status).toBeNull(); // released before the listing came back
   expect((await patient).memories.map((m) => m.title)).toEqual(['warm']);
   expect(await listing()).toHaveLength(1);
+});
+
+describe('a create slower than the client’s deadline (issue 9.2)', () => {
+  // Shortened deadlines and real sleeps: the emulator lands the first post after the client hung up.
+  const slow = { timeoutMs: 300, settleMs: 1_500, sleep: realSleep };
+  const settled = async (h: Awaited<ReturnType<typeof remote>>['h']) =>
+    vi.waitFor(async () => {
+      const posts = await h.requests('POST /memory-blobs');
+      expect(posts.every((post) => post.status !== null)).toBe(true);
+    }, WAIT);
+
+  it('stores the memory once when it lands after the deadline', async () => {
+    const { h, credentials, service } = await remote(slow);
+    const memories = service();
+    await memories.refresh();
+    await h.control('faults', { route: 'POST /memory-blobs', delayMs: 600 });
+    const content = plaintext(h, 'Slower than the deadline');
+    const created = await memories.create({ content, title: 'slow' });
+    await settled(h);
+    const stored = await h.client.listAllMemoryBlobs(credentials.user_id);
+    expect(stored.map((blob) => blob.id)).toEqual([created.memory.id]);
+    const again = await memories.create({ content, title: 'slow' });
+    expect(again).toMatchObject({ deduplicated: true, memory: { id: created.memory.id } });
+    expect((await h.client.listAllMemoryBlobs(credentials.user_id)).map((blob) => blob.id)).toEqual([
+      created.memory.id,
+    ]);
+  });
+
+  it('ends with one copy when the first post lands even after the re-post', async () => {
+    const { h, credentials, service } = await remote(slow);
+    const memories = service();
+    await memories.refresh();
+    await h.control('faults', { route: 'POST /memory-blobs', delayMs: 2_500 });
+    const content = plaintext(h, 'Far slower than the deadline');
+    const created = await memories.create({ content, title: 'very slow' });
+    await settled(h);
+    // The next refresh of the account finds the late twin and removes it.
+    const fresh = service();
+    await fresh.refresh();
+    const stored = await h.client.listAllMemoryBlobs(credentials.user_id);
+    expect(stored.map((blob) => blob.id)).toEqual([created.memory.id]);
+    expect((await fresh.search({ query: 'slower' })).memories.map((m) => m.id)).toEqual([created.memory.id]);
+  });
+
+  it('says the save is unconfirmed when no answer comes, and a retry finds the late landing', async () => {
+    const { h, credentials, service } = await remote({ ...slow, maxRetries: 0 });
+    const memories = service();
+    await memories.refresh();
+    await h.control('faults', { route: 'POST /memory-blobs', delayMs: 2_500 });
+    const content = plaintext(h, 'Never answered in time');
+    const error = await rejectionOf(h, memories.create({ content }));
+    expect(error).toBeInstanceOf(MemoramError);
+    expect((error as MemoramError).userText).toMatch(/may still .*saved.*again/i);
+    await settled(h);
+    const retried = await memories.create({ content });
+    expect(retried.deduplicated).toBe(true);
+    const stored = await h.client.listAllMemoryBlobs(credentials.user_id);
+    expect(stored.map((blob) => blob.id)).toEqual([retried.memory.id]);
+  });
 });

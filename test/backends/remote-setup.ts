@@ -5,13 +5,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { keyFromHex } from '../../src/crypto/codec.js';
+import type { MemoramClientOptions } from '../../src/memoram/client.js';
 import { MemoryService } from '../../src/memory/service.js';
 import { RemoteBackend } from '../../src/replica/remote-backend.js';
 import { authorizeDemoUser, harness } from '../auth/harness.js';
 
 /** An approved demo user, a remote backend on its credentials, and a service that never goes stale. */
-export async function remote() {
-  const h = await harness();
+export async function remote(client: Partial<MemoramClientOptions> = {}) {
+  const h = await harness(client);
   const flow = h.flow();
   const credentials = await authorizeDemoUser(h, flow);
   const counts = { refreshes: 0, accessLost: 0 };

@@ -51,7 +51,8 @@ it('after warm-up, searches cost no request and each read, create, update or del
     tags: ['trips'],
   });
   const warm = service();
-  expect(await routesOf(() => warm.refresh())).toEqual(['GET /memory-blobs']);
+  // One listing, and the tag descriptions and colours the replica keeps for list_tags.
+  expect(await routesOf(() => warm.refresh())).toEqual(['GET /memory-blobs', 'GET /tags']);
 
   const searches = async () => {
     for (const query of ['hiking', 'alps', '', 'nothing-like-this']) await warm.search({ query });
@@ -93,7 +94,7 @@ it('warms up by paging through more than 250 blobs', async () => {
   }
   const memories = service();
   const routes = await routesOf(() => memories.refresh());
-  expect(routes).toEqual(['GET /memory-blobs', 'GET /memory-blobs', 'GET /memory-blobs']);
+  expect(routes).toEqual(['GET /memory-blobs', 'GET /memory-blobs', 'GET /memory-blobs', 'GET /tags']);
   const pages = await h.requests('GET /memory-blobs');
   expect(pages.map((page) => page.query.limit)).toEqual(['100', '100', '100']);
   expect(pages.map((page) => page.query.cursor === undefined)).toEqual([true, false, false]);

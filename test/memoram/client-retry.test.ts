@@ -3,6 +3,7 @@
  * is retried and how long the client waits (recorded by an injected sleep), and that creates
  * never duplicate when a write lands but its response is lost.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { MemoramClient } from '../../src/memoram/client.js';
 import {
@@ -71,6 +72,36 @@ describe('MemoramClient retries', () => {
     expect(all.map((blob) => blob.id)).toEqual([created.id]);
     const routes = (await requests(h.emu)).map((entry) => entry.route);
     expect(routes).toEqual(['POST /auth/token', CREATE, 'GET /memory-blobs', 'GET /memory-blobs']);
+  });
+
+  it('keeps looking for a create that timed out instead of re-posting while it may still land', async () => {
+    const h = await harness({
+      timeoutMs: 150,
+      settleMs: 3_000,
+      sleep: (ms, signal) => delay(ms, undefined, { signal }),
+    });
+    await fault(h.emu, { route: CREATE, delayMs: 400 });
+    const unsettled: string[] = [];
+    const created = await h.client.createMemoryBlob(blobBody(h, 'iv:tag:slow'), {
+      onUnsettled: () => unsettled.push('unsettled'),
+    });
+    expect((await requests(h.emu, CREATE)).map((entry) => entry.status)).toEqual([201]);
+    expect((await h.client.listAllMemoryBlobs(h.user.user_id)).map((blob) => blob.id)).toEqual([created.id]);
+    expect(unsettled).toEqual([]);
+  });
+
+  it('re-posts the same body once the settle time is over, and says a copy may still land', async () => {
+    const h = await harness({ timeoutMs: 100, settleMs: 1_000 });
+    await fault(h.emu, { route: CREATE, drop: true });
+    const unsettled: string[] = [];
+    const body = blobBody(h, 'iv:tag:dropped');
+    await h.client.createMemoryBlob(body, { onUnsettled: () => unsettled.push('unsettled') });
+    const posts = await requests(h.emu, CREATE);
+    expect(posts.map((entry) => entry.status)).toEqual([null, 201]);
+    expect(new Set(posts.map((entry) => entry.body))).toEqual(new Set([JSON.stringify(body)]));
+    expect(unsettled).toEqual(['unsettled']);
+    // Looked for it in growing steps adding up to the settle time, then re-posted at once.
+    expect(h.sleeps.reduce((sum, ms) => sum + ms, 0)).toBe(1_000);
   });
 
   it('re-posts a create that provably did not land, once', async () => {

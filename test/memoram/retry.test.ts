@@ -4,6 +4,7 @@ import {
   DEFAULT_BACKOFF,
   decideRetry,
   isTransient,
+  mayStillLand,
   parseRetryAfter,
   provablyUnprocessed,
   retryDelayMs,
@@ -37,6 +38,15 @@ describe('provablyUnprocessed', () => {
     expect(provablyUnprocessed(status(500, '1'))).toBe(false);
     expect(provablyUnprocessed(reset)).toBe(false);
     expect(provablyUnprocessed(timeout)).toBe(false);
+  });
+});
+
+describe('mayStillLand', () => {
+  it('holds when no answer came or a gateway answered, not when the server itself did', () => {
+    for (const error of [timeout, reset, status(502), status(504)]) expect(mayStillLand(error)).toBe(true);
+    for (const error of [refused, status(500), status(503), status(429), status(400)]) {
+      expect(mayStillLand(error)).toBe(false);
+    }
   });
 });
 
