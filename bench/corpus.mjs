@@ -65,7 +65,7 @@ async function writeLines(file, lines) {
   await once(out, 'finish');
 }
 
-/** Writes the corpus both ways: a memoram-mcp export at `exportFile`, a server-memory graph at `graphFile`. */
+/** Writes the corpus as a memoram-mcp export at `exportFile` and (if given) a server-memory graph at `graphFile`. */
 export async function writeCorpusFiles(count, exportFile, graphFile) {
   await writeLines(
     exportFile,
@@ -76,6 +76,7 @@ export async function writeCorpusFiles(count, exportFile, graphFile) {
       yield '\n]}\n';
     })(),
   );
+  if (graphFile === undefined) return;
   await writeLines(
     graphFile,
     (function* () {

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { memories, queries, writeCorpusFiles } from './corpus.mjs';
-import { cli, connect, memoram, rssMiB, serverMemory, timedCall } from './servers.mjs';
+import { cli, connect, DEFAULT_MESSAGE_CAP, memoram, rssMiB, serverMemory, timedCall } from './servers.mjs';
 import { summarize } from './stats.mjs';
 
 export const SEARCH = { warmUp: 200, measured: 1000, blocks: 5 };
@@ -40,13 +40,16 @@ function importFile(dir, file) {
   });
 }
 
+/** The order of the servers in repeat `run`: alternating which goes first. */
+const orderOf = (sides, run) => (run % 2 === 0 ? sides : [...sides].reverse());
+const perSide = (sides, make) => Object.fromEntries(sides.map((side) => [side, make(side)]));
+
 /** Spawn to tools/list answered, `runs` times each, alternating which server goes first. */
-async function coldStarts(dirs, runs) {
-  const times = { ours: [], theirs: [] };
+async function coldStarts(dirs, sides, runs) {
+  const times = perSide(sides, () => []);
   let toolsListChars = 0;
   for (let run = 0; run < runs; run++) {
-    const order = run % 2 === 0 ? ['ours', 'theirs'] : ['theirs', 'ours'];
-    for (const side of order) {
+    for (const side of orderOf(sides, run)) {
       const { client, started } = await connect(dirs[side].server, dirs[side].dir);
       const tools = await client.listTools();
       times[side].push(performance.now() - started);
@@ -54,15 +57,14 @@ async function coldStarts(dirs, runs) {
       await client.close();
     }
   }
-  return { ours: summarize(times.ours), theirs: summarize(times.theirs), toolsListChars };
+  return { ...perSide(sides, (side) => summarize(times[side])), toolsListChars };
 }
 
 /** Spawn, initialize, then one search at once: the search's own time and spawn to its answer. */
-async function firstSearches(dirs, runs, query) {
-  const times = { ours: { search: [], total: [] }, theirs: { search: [], total: [] } };
+async function firstSearches(dirs, sides, runs, query) {
+  const times = perSide(sides, () => ({ search: [], total: [] }));
   for (let run = 0; run < runs; run++) {
-    const order = run % 2 === 0 ? ['ours', 'theirs'] : ['theirs', 'ours'];
-    for (const side of order) {
+    for (const side of orderOf(sides, run)) {
       const { server, dir } = dirs[side];
       const { client, started } = await connect(server, dir);
       times[side].search.push(await timedCall(client, server.search(query)));
@@ -70,79 +72,93 @@ async function firstSearches(dirs, runs, query) {
       await client.close();
     }
   }
-  const sum = (t) => ({ search: summarize(t.search), total: summarize(t.total) });
-  return { ours: sum(times.ours), theirs: sum(times.theirs) };
+  return perSide(sides, (side) => ({
+    search: summarize(times[side].search),
+    total: summarize(times[side].total),
+  }));
 }
 
 /**
- * Runs `calls` (a list of tool calls) on both sessions in `blocks` interleaved blocks after
- * `warmUp` untimed ones; ours runs all of them, theirs as many as fit in `budgetMs` (at least one
- * per block). Returns every timed latency and each block's median, per side.
+ * Runs the calls `callsFor(side)` lists on each session: `warmUp` untimed, then `measured` timed
+ * in `blocks` blocks, the servers taking turns block by block. Ours runs all of them; theirs as
+ * many as fit in `budgetMs` (at least one per block). Returns, per side, the latencies, each
+ * block's median and the answers' sizes.
  */
 async function interleaved(sessions, callsFor, { warmUp, measured, blocks }, budgetMs) {
-  const result = { ours: { times: [], blocks: [] }, theirs: { times: [], blocks: [] } };
-  const ours = callsFor('ours', warmUp + measured);
-  const theirs = callsFor('theirs', warmUp + measured);
-  for (const call of ours.slice(0, warmUp)) await timedCall(sessions.ours, call);
-  // Theirs warms up within a tenth of its budget, at least once.
-  const warmUntil = performance.now() + budgetMs / 10;
-  let next = 0;
-  do await timedCall(sessions.theirs, theirs[next++]);
-  while (next < warmUp && performance.now() < warmUntil);
-  next = warmUp;
-  const perBlock = measured / blocks;
-  for (let block = 0; block < blocks; block++) {
-    const mine = [];
-    for (const call of ours.slice(warmUp + block * perBlock, warmUp + (block + 1) * perBlock)) {
-      mine.push(await timedCall(sessions.ours, call));
+  const sides = Object.keys(sessions);
+  const calls = perSide(sides, callsFor);
+  const taken = perSide(sides, () => ({ times: [], blocks: [], sizes: [] }));
+  const next = perSide(sides, () => 0);
+  // One side's share of a phase: every call up to `until`, or (theirs) until its time is up.
+  const run = async (side, until, deadline, record) => {
+    const times = [];
+    do {
+      const elapsed = await timedCall(sessions[side], calls[side][next[side]++], record?.sizes);
+      times.push(elapsed);
+    } while (next[side] < until && (side === 'ours' || performance.now() < deadline));
+    next[side] = until;
+    if (record) {
+      record.times.push(...times);
+      record.blocks.push(summarize(times).p50);
     }
-    result.ours.times.push(...mine);
-    result.ours.blocks.push(summarize(mine).p50);
-    const theirsUntil = performance.now() + (budgetMs * 0.9) / blocks;
-    const other = [];
-    do other.push(await timedCall(sessions.theirs, theirs[next++]));
-    while (next < warmUp + (block + 1) * perBlock && performance.now() < theirsUntil);
-    result.theirs.times.push(...other);
-    result.theirs.blocks.push(summarize(other).p50);
+  };
+  // Theirs warms up within a tenth of its budget (at least one call).
+  for (const side of sides) await run(side, warmUp, performance.now() + budgetMs / 10);
+  const perBlock = measured / blocks;
+  for (let block = 1; block <= blocks; block++) {
+    for (const side of orderOf(sides, block)) {
+      await run(side, warmUp + block * perBlock, performance.now() + (budgetMs * 0.9) / blocks, taken[side]);
+    }
   }
-  const sum = ({ times, blocks: medians }) => ({ ...summarize(times), blockP50: summarize(medians) });
-  return { ours: sum(result.ours), theirs: sum(result.theirs) };
+  return perSide(sides, (side) => ({
+    ...summarize(taken[side].times),
+    blockP50: summarize(taken[side].blocks),
+    chars: summarize(taken[side].sizes),
+    overCap: taken[side].sizes.filter((size) => size > DEFAULT_MESSAGE_CAP).length,
+  }));
 }
 
 /**
  * Measures one size. `runs` is the number of cold starts and first searches per server;
- * `budgetMs` bounds server-memory's share of the search phase and of the create phase.
+ * `budgetMs` bounds server-memory's share of the search phase and of the create phase; without
+ * `withTheirs` only memoram-mcp runs (the million line: server-memory would parse a 370 MB file
+ * at every call).
  */
-export async function measureSize(count, { runs, budgetMs, log }) {
+export async function measureSize(count, { runs, budgetMs, withTheirs, log }) {
   const base = await mkdtemp(path.join(os.tmpdir(), `memoram-bench-${count}-`));
   const dirs = {
     ours: { server: memoram, dir: path.join(base, 'ours') },
     theirs: { server: serverMemory, dir: path.join(base, 'theirs') },
   };
+  const sides = withTheirs ? ['ours', 'theirs'] : ['ours'];
+  const sessions = {};
   try {
     await mkdir(dirs.ours.dir);
     await mkdir(dirs.theirs.dir);
     const exportFile = path.join(base, 'export.json');
     log(`${count}: writing the corpus`);
-    await writeCorpusFiles(count, exportFile, path.join(dirs.theirs.dir, 'memory.jsonl'));
+    await writeCorpusFiles(
+      count,
+      exportFile,
+      withTheirs ? path.join(dirs.theirs.dir, 'memory.jsonl') : undefined,
+    );
     log(`${count}: memoram-mcp import`);
     const imported = await importFile(dirs.ours.dir, exportFile);
     log(`${count}: import took ${(imported.ms / 1000).toFixed(1)} s (${imported.report})`);
     await rm(exportFile);
 
     log(`${count}: cold starts`);
-    const cold = await coldStarts(dirs, runs);
+    const cold = await coldStarts(dirs, sides, runs);
     log(`${count}: first searches`);
-    const first = await firstSearches(dirs, runs, queries(1, 99)[0]);
+    const first = await firstSearches(dirs, sides, runs, queries(1, 99)[0]);
 
     log(`${count}: searches`);
-    const sessions = {};
-    const transports = {};
-    for (const side of ['ours', 'theirs']) {
+    const pids = {};
+    for (const side of sides) {
       const { client, transport } = await connect(dirs[side].server, dirs[side].dir);
       await client.listTools();
       sessions[side] = client;
-      transports[side] = transport;
+      pids[side] = transport.pid;
     }
     const list = queries(SEARCH.warmUp + SEARCH.measured, 7);
     const search = await interleaved(
@@ -151,7 +167,8 @@ export async function measureSize(count, { runs, budgetMs, log }) {
       SEARCH,
       budgetMs,
     );
-    const rss = { ours: await rssMiB(transports.ours.pid), theirs: await rssMiB(transports.theirs.pid) };
+    const rss = {};
+    for (const side of sides) rss[side] = await rssMiB(pids[side]);
 
     log(`${count}: creates`);
     const fresh = [...memories(CREATE.warmUp + CREATE.measured, { seed: 4242, from: 1_000_000 })];
@@ -161,10 +178,9 @@ export async function measureSize(count, { runs, budgetMs, log }) {
       CREATE,
       budgetMs,
     );
-    await sessions.ours.close();
-    await sessions.theirs.close();
     return { count, imported, cold, first, search, rss, create };
   } finally {
+    for (const client of Object.values(sessions)) await client.close();
     await rm(base, { recursive: true, force: true });
   }
 }

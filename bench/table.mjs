@@ -20,10 +20,18 @@ export function ms(value) {
 }
 const spread = ({ min, max }, format = ms) => `${format(min)}–${format(max)}`;
 const ratio = (a, b) => (Number.isFinite(a / b) ? `${(a / b).toFixed(a / b < 0.01 ? 4 : 2)}` : '—');
-const verdict = (target, met) => (target ? (met ? 'met' : 'missed') : '');
+const NOT_RUN = 'not run at this size';
 
-function row(measure, ours, theirs, ratioText, target = '', met = undefined) {
-  return [measure, ours, theirs, ratioText, target, target ? verdict(true, met) : ''];
+/** A table row; `theirs` and `ratioText` are functions, called only when server-memory ran. */
+function row(measure, ours, theirs, ratioText, ran, target = '', met = undefined) {
+  return [
+    measure,
+    ours,
+    ran ? theirs() : NOT_RUN,
+    ran ? ratioText() : '',
+    target,
+    target ? (met ? 'met' : 'missed') : '',
+  ];
 }
 
 function searchRows(results) {
@@ -33,23 +41,40 @@ function searchRows(results) {
     return row(
       `search p50 / p95 over stdio, ${count(n)}`,
       `${ms(ours.p50)} / ${ms(ours.p95)} (block p50s ${spread(ours.blockP50)})`,
-      `${ms(theirs.p50)} / ${ms(theirs.p95)} (n = ${theirs.n})`,
-      ratio(ours.p50, theirs.p50),
+      () => `${ms(theirs.p50)} / ${ms(theirs.p95)} (n = ${theirs.n})`,
+      () => ratio(ours.p50, theirs.p50),
+      theirs,
       target ? `≤ ${target.p50} ms / ≤ ${target.p95} ms` : '',
       target && ours.p50 <= target.p50 && ours.p95 <= target.p95,
     );
   });
 }
 
+function answerSizeRows(results) {
+  const chars = (value) => `${count(Math.round(value))} characters`;
+  const side = (s) =>
+    `${chars(s.chars.p50)} (max ${chars(s.chars.max)})${s.overCap ? `; ${s.overCap} of ${s.n} over the client's 10 MiB default cap` : ''}`;
+  return results.map(({ count: n, search }) =>
+    row(
+      `search answer size (JSON), ${count(n)}`,
+      side(search.ours),
+      () => side(search.theirs),
+      () => ratio(search.ours.chars.p50, search.theirs.chars.p50),
+      search.theirs,
+    ),
+  );
+}
+
 function firstSearchRows(results) {
+  const side = (s) => `${ms(s.search.p50)} (${spread(s.search)}); spawn → answer ${ms(s.total.p50)}`;
   return results.map(({ count: n, first }) => {
     const target = TARGETS.firstSearchMs[n];
-    const side = (s) => `${ms(s.search.p50)} (${spread(s.search)}); spawn → answer ${ms(s.total.p50)}`;
     return row(
       `first search right after start, ${count(n)}`,
       side(first.ours),
-      side(first.theirs),
-      ratio(first.ours.search.p50, first.theirs.search.p50),
+      () => side(first.theirs),
+      () => ratio(first.ours.search.p50, first.theirs.search.p50),
+      first.theirs,
       target ? `≤ ${target} ms` : '',
       target && first.ours.search.p50 <= target,
     );
@@ -61,10 +86,11 @@ function coldStartRows(results) {
     row(
       `cold start, spawn → tools/list answered, ${count(n)}`,
       `${ms(cold.ours.p50)} (${spread(cold.ours)})`,
-      `${ms(cold.theirs.p50)} (${spread(cold.theirs)})`,
-      ratio(cold.ours.p50, cold.theirs.p50),
-      `ratio ≤ ${TARGETS.coldStartRatio.toFixed(1)}`,
-      cold.ours.p50 / cold.theirs.p50 <= TARGETS.coldStartRatio,
+      () => `${ms(cold.theirs.p50)} (${spread(cold.theirs)})`,
+      () => ratio(cold.ours.p50, cold.theirs.p50),
+      cold.theirs,
+      cold.theirs ? `ratio ≤ ${TARGETS.coldStartRatio.toFixed(1)}` : '',
+      cold.theirs && cold.ours.p50 / cold.theirs.p50 <= TARGETS.coldStartRatio,
     ),
   );
 }
@@ -76,8 +102,9 @@ function rssRows(results) {
     return row(
       `resident memory after the searches, ${count(n)}`,
       mib(rss.ours),
-      mib(rss.theirs),
-      ratio(rss.ours, rss.theirs),
+      () => mib(rss.theirs),
+      () => ratio(rss.ours, rss.theirs),
+      rss.theirs !== undefined,
       target ? `≤ ${target} MiB` : '',
       target && rss.ours <= target,
     );
@@ -85,14 +112,15 @@ function rssRows(results) {
 }
 
 function importRows(results) {
-  return results.map(({ count: n, imported }) => {
+  return results.map(({ count: n, imported, search }) => {
     const target = TARGETS.importMs[n];
     const rate = Math.round(n / (imported.ms / 1000));
     return row(
       `\`memoram-mcp import\` of ${count(n)} (one run)`,
       `${ms(imported.ms)} (${count(rate)}/s)`,
-      '— (no import; seeded through its file)',
-      '',
+      () => '— (no import; seeded through its file)',
+      () => '',
+      search.theirs,
       target ? `≤ ${target / 1000} s` : '',
       target && imported.ms <= target,
     );
@@ -104,25 +132,25 @@ function createRows(results) {
     row(
       `create p50 / p95 over stdio, into ${count(n)}`,
       `${ms(create.ours.p50)} / ${ms(create.ours.p95)} (block p50s ${spread(create.ours.blockP50)})`,
-      `${ms(create.theirs.p50)} / ${ms(create.theirs.p95)} (n = ${create.theirs.n})`,
-      ratio(create.ours.p50, create.theirs.p50),
+      () => `${ms(create.theirs.p50)} / ${ms(create.theirs.p95)} (n = ${create.theirs.n})`,
+      () => ratio(create.ours.p50, create.theirs.p50),
+      create.theirs,
     ),
   );
-  const at = (n) => results.find((result) => result.count === n)?.create;
-  const smallest = results[0];
-  for (const large of results.slice(1)) {
-    const base = at(1000) ? 1000 : smallest.count;
-    if (large.count <= base) continue;
-    const target = large.count === 100_000 && base === 1000;
-    const of = (side) => ratio(large.create[side].p50, at(base)[side].p50);
+  const base = results.find((result) => result.count === 1000) ?? results[0];
+  for (const large of results) {
+    if (large.count <= base.count) continue;
+    const target = large.count === 100_000 && base.count === 1000;
+    const of = (side) => ratio(large.create[side].p50, base.create[side].p50);
     rows.push(
       row(
-        `create p50 at ${count(large.count)} ÷ at ${count(base)}`,
+        `create p50 at ${count(large.count)} ÷ at ${count(base.count)}`,
         of('ours'),
-        of('theirs'),
-        '',
+        () => of('theirs'),
+        () => '',
+        large.create.theirs && base.create.theirs,
         target ? `≤ ${TARGETS.createRatio}` : '',
-        target && large.create.ours.p50 / at(base).ours.p50 <= TARGETS.createRatio,
+        target && large.create.ours.p50 / base.create.ours.p50 <= TARGETS.createRatio,
       ),
     );
   }
@@ -132,14 +160,17 @@ function createRows(results) {
 function replicaRow(replica) {
   const measure = `Memoram replica, ${count(replica.count)} on the emulator: first search after a restart`;
   const target = `0 HTTP requests before the answer, ≤ ${TARGETS.replicaMs} ms`;
-  if (replica.error)
-    return row(measure, `did not run: ${replica.error.slice(0, 200)}`, '—', '', target, false);
+  const none = () => '— (no remote backend)';
+  if (replica.error) {
+    return row(measure, `did not run: ${replica.error.slice(0, 200)}`, none, () => '', true, target, false);
+  }
   const { search, requestsBefore, hits } = replica;
   return row(
     measure,
     `${ms(search.p50)} (${spread(search)}), ${requestsBefore} HTTP requests before the answer, ${hits} hits`,
-    '— (no remote backend)',
-    '',
+    none,
+    () => '',
+    true,
     target,
     requestsBefore === 0 && hits > 0 && search.p50 <= TARGETS.replicaMs,
   );
@@ -149,6 +180,7 @@ export function renderTable(results, replica) {
   const last = results.at(-1);
   const rows = [
     ...searchRows(results),
+    ...answerSizeRows(results),
     ...firstSearchRows(results),
     ...coldStartRows(results),
     ...rssRows(results),
@@ -158,8 +190,9 @@ export function renderTable(results, replica) {
     row(
       'tools/list answer size',
       `${count(last.cold.toolsListChars)} characters`,
-      '',
-      '',
+      () => '',
+      () => '',
+      true,
       `≤ ${count(TARGETS.toolsListChars)}`,
       last.cold.toolsListChars <= TARGETS.toolsListChars,
     ),
