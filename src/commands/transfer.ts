@@ -8,9 +8,8 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { MemoramError } from '../memory/errors.js';
-import { MemoryFieldsSchema } from '../memory/limits.js';
 import type { MemoryService } from '../memory/service.js';
-import type { Memory, MemoryFields } from '../memory/types.js';
+import type { Memory } from '../memory/types.js';
 
 export const EXPORT_FORMAT = 'memoram-mcp-export';
 
@@ -107,26 +106,12 @@ export interface ImportReport {
   failed: { index: number; reason: string }[];
 }
 
+/** Imports through the service (limits, defaults, dedup), batched where the backend batches. */
 export async function importMemories(
   service: MemoryService,
   entries: readonly unknown[],
 ): Promise<ImportReport> {
-  const report: ImportReport = { created: 0, deduplicated: 0, failed: [] };
-  for (const [index, entry] of entries.entries()) {
-    const parsed = MemoryFieldsSchema.safeParse(pickFields(entry));
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      report.failed.push({
-        index,
-        reason: `${issue?.path.join('.') || 'entry'}: ${issue?.message ?? 'invalid'}`,
-      });
-      continue;
-    }
-    const result = await service.create(parsed.data as MemoryFields);
-    if (result.deduplicated) report.deduplicated++;
-    else report.created++;
-  }
-  return report;
+  return service.importMany(entries.map(pickFields));
 }
 
 function pickFields(entry: unknown): unknown {

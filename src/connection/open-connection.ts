@@ -13,11 +13,7 @@ import { type Connection, LocalConnection } from './connection.js';
 export async function openConnection(config: Readonly<Config>, logger: Logger): Promise<Connection> {
   if (config.backend === 'local') {
     const backend = await openLocalBackend(config);
-    return new LocalConnection(
-      new MemoryService(backend, {
-        onBackgroundError: (error) => logger.warn('index refresh failed', { error }),
-      }),
-    );
+    return new LocalConnection(new MemoryService(backend));
   }
   const { RemoteConnection } = await import('./remote-connection.js');
   return RemoteConnection.open(config, logger);

@@ -70,14 +70,11 @@ export class RemoteConnection implements Connection {
         flow.checkAccess().catch((error) => logger.warn('checking access after a 403 failed', { error }));
       },
       logger,
-    });
-    const previous = this.memory;
-    this.memory = new MemoryService(backend, {
-      ...(this.options.refreshIntervalMs === undefined
-        ? {}
-        : { refreshIntervalMs: this.options.refreshIntervalMs }),
+      refreshIntervalMs: this.options.refreshIntervalMs,
       onBackgroundError: (error) => logger.warn('refreshing the memory index from Memoram failed', { error }),
     });
+    const previous = this.memory;
+    this.memory = new MemoryService(backend);
     this.memory
       .refresh()
       .catch((error) => logger.warn('warming the memory index from Memoram failed', { error }));

@@ -6,7 +6,7 @@
  * token revokes every token of its grant (RFC 6749 §4.1.2, RFC 9700 §4.14).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import type Database from 'better-sqlite3';
+import type Database from 'better-sqlite3-multiple-ciphers';
 import type { Clock } from './clock.js';
 import { sha256Hex } from './state-types.js';
 

@@ -3,7 +3,7 @@
  * with `emu_` and every statement is idempotent, so opening an existing file changes nothing, and
  * `migrateEmulatorSchema` adds the columns later versions need to a file made by an earlier one.
  */
-import type Database from 'better-sqlite3';
+import type Database from 'better-sqlite3-multiple-ciphers';
 
 export const PRIMARY_APP_NAME = 'memoram-mcp (emulator)';
 

@@ -5,7 +5,7 @@
  * With a database file all of it survives a restart, so the same API key and demo user come back.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import type Database from 'better-sqlite3';
+import type Database from 'better-sqlite3-multiple-ciphers';
 import type { AccessRequest } from '../memoram/schemas.js';
 import type { Clock } from './clock.js';
 import { migrateEmulatorSchema, PRIMARY_APP_NAME } from './state-schema.js';

@@ -46,34 +46,75 @@ export interface TagInfo extends TagMeta {
   count: number;
 }
 
-export interface SyncResult {
-  /** Memories created or changed since the token (all of them when `full`). */
-  upserts: Memory[];
-  deleted: string[];
-  /** Pass back on the next call to get only what changed after this one. */
-  token: string;
-  /** The upserts are the whole store: whatever else the caller holds is gone. */
-  full: boolean;
+export interface SearchFilters {
+  /** Tag names; a memory matches when it has any of them. */
+  tags?: readonly string[] | undefined;
+  minImportance?: number | undefined;
+  source?: string | undefined;
+  /** ISO instants: created_at >= createdAfter, created_at < createdBefore. */
+  createdAfter?: string | undefined;
+  createdBefore?: string | undefined;
+}
+
+export interface SearchParams extends SearchFilters {
+  /** Natural language, quoted phrases kept; empty lists the most recent. */
+  query?: string | undefined;
+  limit?: number | undefined;
+  cursor?: string | undefined;
+}
+
+export interface MemorySummary extends MemoryMeta {
+  snippet: string;
+  /** Relevance blended with importance and recency, 0–1; null for a most-recent listing. */
+  score: number | null;
+}
+
+export interface SearchPage {
+  memories: MemorySummary[];
+  next_cursor: string | null;
+}
+
+export interface SimilarMemory {
+  id: string;
+  title: string;
 }
 
 export interface CreateOutcome {
   memory: Memory;
   /** Identical content was already stored: `memory` is that one and nothing new was written. */
   deduplicated: boolean;
+  /** Near-duplicates that already existed (a warning, never a refusal); empty when deduplicated. */
+  similar: SimilarMemory[];
 }
 
+/** One entry of a batched import: fields already normalised, with their content fingerprint. */
+export interface NewMemory {
+  fields: MemoryFields;
+  fingerprint: string;
+}
+
+/**
+ * Where memories live, as the MemoryService needs them. The backend owns search (full text,
+ * filters, pages), tag counts and duplicate detection, since it owns the index they run on; the
+ * service owns limits, defaults, normalising and change events.
+ */
 export interface MemoryBackend {
   readonly kind: 'local' | 'memoram';
-  /**
-   * How the service keeps its index current: `eager` backends are cheap to ask on every call;
-   * `background` ones are asked once to warm up and then refreshed off the request path.
-   */
-  readonly syncMode: 'eager' | 'background';
-  sync(token: string | undefined, signal?: AbortSignal): Promise<SyncResult>;
   /** A keyed fingerprint of content, equal for identical content (see crypto/codec.ts). */
   fingerprint(content: string): string;
+  /**
+   * Brings what searches answer from up to date, where that costs a round trip (Memoram's
+   * replica); the local store is always current and needs none.
+   */
+  refresh?(signal?: AbortSignal): Promise<void>;
   get(ids: readonly string[], signal?: AbortSignal): Promise<Memory[]>;
+  /**
+   * Stores a memory, or returns the one with identical content (same fingerprint) with
+   * `deduplicated: true`, atomically across processes where the backend can.
+   */
   create(fields: MemoryFields, fingerprint: string, signal?: AbortSignal): Promise<CreateOutcome>;
+  /** Many creates at once, for import: one transaction per batch where the backend has them. */
+  createMany?(entries: readonly NewMemory[], signal?: AbortSignal): Promise<CreateOutcome[]>;
   /**
    * Throws MemoramError NOT_FOUND or CONFLICT (with the current updated_at in the message). The
    * result carries content only when the backend has it at hand (Memoram's PATCH answers without).
@@ -86,7 +127,12 @@ export interface MemoryBackend {
   ): Promise<UpdatedMemory>;
   /** True when the memory existed and is now gone. */
   delete(id: string, signal?: AbortSignal): Promise<boolean>;
-  /** Tag descriptions and colours; the service counts use from its index. */
-  listTags(signal?: AbortSignal): Promise<TagMeta[]>;
+  /** A page of hits, best first (most recent first for an empty query); `now` measures recency. */
+  search(params: SearchParams, now: number, signal?: AbortSignal): Promise<SearchPage>;
+  count(signal?: AbortSignal): Promise<number>;
+  /** Every memory with its content, oldest first: for export. */
+  all(signal?: AbortSignal): Promise<Memory[]>;
+  /** Tags in use with their counts, most used first, with descriptions and colours. */
+  listTags(signal?: AbortSignal): Promise<TagInfo[]>;
   close(): Promise<void>;
 }

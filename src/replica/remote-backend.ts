@@ -1,8 +1,9 @@
 /**
  * The remote backend: memories in the user's Memoram account. Content is sealed with the user's
  * `encryption_key` before upload and opened after download (crypto/codec.ts); title, summary and
- * tags stay plaintext, as Memoram's server-side search needs them. It syncs in the background: one
- * full listing warms the service's index, so searches cost no request.
+ * tags stay plaintext, as Memoram's server-side search needs them. Searches, counts and tag counts
+ * answer from an index of one full listing (listing-index.ts), refreshed in the background, so
+ * they cost no request once it is warm.
  */
 import { createHash } from 'node:crypto';
 import { DecryptionError, fingerprint, keyFromHex, open, seal } from '../crypto/codec.js';
@@ -16,10 +17,12 @@ import type {
   MemoryBackend,
   MemoryFields,
   MemoryPatch,
-  SyncResult,
-  TagMeta,
+  SearchPage,
+  SearchParams,
+  TagInfo,
   UpdatedMemory,
 } from '../memory/types.js';
+import { ListingIndex } from './listing-index.js';
 import { isMissingBlob, toDomainError } from './remote-errors.js';
 
 export interface RemoteCredentials {
@@ -37,6 +40,9 @@ export interface RemoteBackendOptions {
   /** Told when Memoram refuses access (403): the request may have been revoked. */
   onAccessLost?: () => void;
   logger: Logger;
+  /** How old the index may get before a background refresh starts. */
+  refreshIntervalMs?: number | undefined;
+  onBackgroundError?: ((error: unknown) => void) | undefined;
 }
 
 function toMeta(blob: MemoryBlobResponse): Omit<Memory, 'content'> {
@@ -55,7 +61,7 @@ function toMeta(blob: MemoryBlobResponse): Omit<Memory, 'content'> {
 
 export class RemoteBackend implements MemoryBackend {
   readonly kind = 'memoram';
-  readonly syncMode = 'background';
+  private readonly index: ListingIndex;
   private credentials: RemoteCredentials;
   private key: Buffer;
   /**
@@ -80,6 +86,12 @@ export class RemoteBackend implements MemoryBackend {
     this.fingerprintKey = createHash('sha256')
       .update(`memoram-mcp content fingerprint\0${options.credentials.memory_key}`)
       .digest();
+    this.index = new ListingIndex({
+      list: () => this.listAll(),
+      fingerprint: (content) => this.fingerprint(content),
+      refreshIntervalMs: options.refreshIntervalMs,
+      onBackgroundError: options.onBackgroundError,
+    });
   }
 
   get keyVersion(): number {
@@ -141,12 +153,31 @@ export class RemoteBackend implements MemoryBackend {
     }
   }
 
-  async sync(_token: string | undefined, signal?: AbortSignal): Promise<SyncResult> {
+  private async listAll(): Promise<Memory[]> {
     const blobs = await this.call('memories', () =>
-      this.options.client.listAllMemoryBlobs(this.credentials.user_id, { signal }),
+      this.options.client.listAllMemoryBlobs(this.credentials.user_id),
     );
-    const upserts = await this.openAll(blobs);
-    return { upserts, deleted: [], token: String(Date.now()), full: true };
+    return this.openAll(blobs);
+  }
+
+  /** Lists the account again now (searches refresh on their own, in the background). */
+  refresh(signal?: AbortSignal): Promise<void> {
+    return this.index.pull(signal);
+  }
+
+  async search(params: SearchParams, now: number, signal?: AbortSignal): Promise<SearchPage> {
+    await this.index.refresh(signal);
+    return this.index.db.search(params, now);
+  }
+
+  async count(signal?: AbortSignal): Promise<number> {
+    await this.index.refresh(signal);
+    return this.index.db.count();
+  }
+
+  async all(signal?: AbortSignal): Promise<Memory[]> {
+    await this.index.refresh(signal);
+    return this.index.db.all();
   }
 
   fingerprint(content: string): string {
@@ -162,19 +193,38 @@ export class RemoteBackend implements MemoryBackend {
         if (!isMissingBlob(error)) throw this.fail(error, `memory ${id}`);
       }
     }
-    return this.openAll(found);
+    const memories = await this.openAll(found);
+    for (const memory of memories) this.index.apply(memory.id, memory);
+    return memories;
   }
 
-  async create(fields: MemoryFields, _fingerprint: string, signal?: AbortSignal): Promise<CreateOutcome> {
+  /**
+   * Memoram has no dedup of its own: identical content is looked up in the index first, once it is
+   * warm and no pull is in flight. After a failure that may hide a landed write (a timeout, an
+   * outage) a pull starts, which the next create waits for, so a retry finds the landed copy.
+   */
+  async create(fields: MemoryFields, fingerprint: string, signal?: AbortSignal): Promise<CreateOutcome> {
+    await this.index.refresh(signal);
+    await this.index.settled(signal);
+    const existing = this.index.db.byFingerprint(fingerprint);
+    if (existing) return { memory: existing, deduplicated: true, similar: [] };
+    const similar = this.index.db.similarTo(fields.content);
     const { user_id, memory_key } = this.credentials;
-    const blob = await this.call('new memory', () =>
-      this.options.client.createMemoryBlob(
-        { ...fields, user_id, memoryKey: memory_key, content: seal(fields.content, this.key) },
-        { signal },
-      ),
-    );
-    // Identical content was already caught by the service's index; Memoram has no dedup of its own.
-    return { memory: { ...toMeta(blob), content: fields.content }, deduplicated: false };
+    let blob: MemoryBlobResponse;
+    try {
+      blob = await this.call('new memory', () =>
+        this.options.client.createMemoryBlob(
+          { ...fields, user_id, memoryKey: memory_key, content: seal(fields.content, this.key) },
+          { signal },
+        ),
+      );
+    } catch (error) {
+      if (mightHaveLanded(error)) this.index.pullInBackground();
+      throw error;
+    }
+    const memory = { ...toMeta(blob), content: fields.content };
+    this.index.apply(memory.id, memory);
+    return { memory, deduplicated: false, similar };
   }
 
   /**
@@ -201,41 +251,76 @@ export class RemoteBackend implements MemoryBackend {
         { ...stripUndefined(fields), ...sealed, user_id, memoryKey: memory_key },
         { signal },
       );
-      return { ...toMeta(blob), ...(plaintext === undefined ? {} : { content: plaintext }) };
+      const updated = { ...toMeta(blob), ...(plaintext === undefined ? {} : { content: plaintext }) };
+      await this.remember(updated, signal);
+      return updated;
     } catch (error) {
       if (isMissingBlob(error)) throw memoryNotFound(id);
       throw this.fail(error, `memory ${id}`);
     }
   }
 
+  /** Puts an updated memory into the index: Memoram answers a PATCH without content, so keep the known one. */
+  private async remember(updated: UpdatedMemory, signal?: AbortSignal): Promise<void> {
+    const known = this.index.db.get([updated.id])[0];
+    const content = updated.content ?? known?.content;
+    // Kept content that could not be decrypted stays marked, or it would pass for an empty memory.
+    const stillUnreadable = updated.content === undefined && known?.unreadable;
+    if (content === undefined) {
+      await this.get([updated.id], signal).catch(() => []);
+      return;
+    }
+    this.index.apply(updated.id, {
+      ...updated,
+      content,
+      ...(stillUnreadable ? { unreadable: true as const } : {}),
+    });
+  }
+
   async delete(id: string, signal?: AbortSignal): Promise<boolean> {
     try {
       await this.options.client.deleteMemoryBlob(id, this.credentials.user_id, { signal });
+      this.index.apply(id, null);
       return true;
     } catch (error) {
       // A 404 on a retry means an earlier attempt whose answer was lost did the delete.
-      if (isMissingBlob(error)) return error.afterRetry;
+      if (isMissingBlob(error)) {
+        this.index.apply(id, null);
+        return error.afterRetry;
+      }
       throw this.fail(error, `memory ${id}`);
     }
   }
 
-  async listTags(signal?: AbortSignal): Promise<TagMeta[]> {
-    const { items } = await this.call('tags', () =>
-      this.options.client.listTags(this.credentials.user_id, { signal }),
+  /** Tags in use, counted in the index, with the descriptions and colours Memoram keeps. */
+  async listTags(signal?: AbortSignal): Promise<TagInfo[]> {
+    const [{ items }] = await Promise.all([
+      this.call('tags', () => this.options.client.listTags(this.credentials.user_id, { signal })),
+      this.index.refresh(signal),
+    ]);
+    this.index.db.setTagMeta(
+      items.map((tag) => ({
+        name: tag.name,
+        ...(tag.description ? { description: tag.description } : {}),
+        ...(tag.color ? { color: tag.color } : {}),
+      })),
     );
-    return items.map((tag) => ({
-      name: tag.name,
-      ...(tag.description ? { description: tag.description } : {}),
-      ...(tag.color ? { color: tag.color } : {}),
-    }));
+    return this.index.db.tagCounts();
   }
 
   /** The client belongs to the connection, which outlives any one backend. */
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.index.close();
+  }
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** A refusal (invalid, forbidden…) wrote nothing; a timeout, a cancel or an outage may have. */
+function mightHaveLanded(error: unknown): boolean {
+  return !(error instanceof MemoramError) || error.code === 'UPSTREAM_UNAVAILABLE';
 }
 
 export function isAccessLost(error: unknown): boolean {

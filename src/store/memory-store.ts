@@ -5,10 +5,11 @@
  * what other processes changed with one indexed query (changesSince).
  */
 
-import type Database from 'better-sqlite3';
+import type Database from 'better-sqlite3-multiple-ciphers';
 import { newId, type RawBlob, SELECT_BLOB, toBlob } from './blob-rows.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { openDatabase, storeError } from './sqlite.js';
+import { openDatabase, storeError } from './database.js';
+import { BLOB_MIGRATIONS } from './schema.js';
 import type { BlobPatch, BlobRow, Changes, ListBlobsQuery, NewBlob, TagRow, UpdateOutcome } from './types.js';
 
 const BUSY_TIMEOUT_MS = 5_000;
@@ -25,7 +26,13 @@ export class MemoryStore {
 
   /** Opens (creating if needed) the store at `file`, or an in-memory store for ':memory:'. */
   static open(file: string, options: { busyTimeoutMs?: number } = {}): MemoryStore {
-    return new MemoryStore(file, openDatabase(file, options.busyTimeoutMs ?? BUSY_TIMEOUT_MS));
+    return new MemoryStore(
+      file,
+      openDatabase(file, {
+        busyTimeoutMs: options.busyTimeoutMs ?? BUSY_TIMEOUT_MS,
+        migrations: BLOB_MIGRATIONS,
+      }),
+    );
   }
 
   /** A prepared statement, compiled once per connection: the write path runs several per call. */

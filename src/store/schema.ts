@@ -1,12 +1,10 @@
 /**
- * The SQLite schema of the memory store and its migrations. The version lives in
- * `PRAGMA user_version`; each migration runs in an immediate transaction, so several processes
- * opening one file at once migrate it exactly once.
+ * The schema of the blob store (Memoram's data model for any number of users: the emulator's
+ * file, and the local store as release 0.1 wrote it) and its migrations (see migrate.ts).
  */
-import type Database from 'better-sqlite3';
-import { MemoramError } from '../memory/errors.js';
+import type { Migration } from './migrate.js';
 
-const MIGRATIONS: readonly string[] = [
+export const BLOB_MIGRATIONS: readonly Migration[] = [
   `
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   INSERT INTO meta (key, value) VALUES ('rev', '0');
@@ -57,25 +55,3 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX tombstones_by_user_rev ON tombstones (user_id, rev);
   `,
 ];
-
-export const SCHEMA_VERSION = MIGRATIONS.length;
-
-export function migrate(db: Database.Database): void {
-  // The common case, an up-to-date file, takes no write lock: another process may be writing.
-  if ((db.pragma('user_version', { simple: true }) as number) === SCHEMA_VERSION) return;
-  const run = db.transaction(() => {
-    const current = db.pragma('user_version', { simple: true }) as number;
-    if (current > SCHEMA_VERSION) {
-      throw new MemoramError(
-        'STORE_UNAVAILABLE',
-        `The memory database was written by a newer version of memoram-mcp (schema ${current}).`,
-        { hint: 'Upgrade memoram-mcp to open it.' },
-      );
-    }
-    for (let version = current; version < SCHEMA_VERSION; version++) {
-      db.exec(MIGRATIONS[version]!);
-    }
-    if (current !== SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
-  });
-  run.immediate();
-}

@@ -24,8 +24,9 @@ export async function remote() {
     },
     onAccessLost: () => counts.accessLost++,
     logger: h.logger,
+    refreshIntervalMs: Number.POSITIVE_INFINITY,
   });
-  const service = () => new MemoryService(backend, { refreshIntervalMs: Number.POSITIVE_INFINITY });
+  const service = () => new MemoryService(backend);
   const key = keyFromHex(credentials.encryption_key);
   /** Creates a blob the way another Memoram app would: straight through the client. */
   const putBlob = (content: string, title: string) =>

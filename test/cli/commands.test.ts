@@ -55,7 +55,7 @@ describe('memoram-mcp status, export and import', () => {
       const result = await runCli(command, home.env);
       expect(result.code).toBe(1);
       expect(result.stdout).toBe('');
-      expect(result.stderr).toContain('is damaged or is not a database');
+      expect(result.stderr).toContain('is damaged or is not a memoram-mcp store');
       expect(result.stderr).not.toContain('    at ');
     }
     expect(await readFile(store, 'utf8')).toBe(garbage);

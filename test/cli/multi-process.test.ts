@@ -40,3 +40,38 @@ describe('two server processes on one store', () => {
     await Promise.all(clients.map((client) => client.close()));
   });
 });
+
+describe('three server processes on one store', () => {
+  it('see each other’s writes on their next search, with no refresh call', async () => {
+    const clients = await Promise.all(
+      ['desktop', 'code', 'cursor'].map((name) => connectCli(home.env, name)),
+    );
+    const search = async (client: (typeof clients)[number], query: string) => {
+      const result = await client.callTool({ name: 'search_memories', arguments: { query } });
+      expect(result.isError).toBeFalsy();
+      return (result.structuredContent as { memories: { id: string; title: string }[] }).memories;
+    };
+    // Each searches first, so its process has the store open before the others write.
+    for (const client of clients) expect(await search(client, 'platypus')).toEqual([]);
+    const ids: string[] = [];
+    for (const [which, client] of clients.entries()) {
+      const result = await client.callTool({
+        name: 'create_memory',
+        arguments: { content: `Platypus sighting number ${which}`, title: `sighting ${which}` },
+      });
+      ids.push((result.structuredContent as { id: string }).id);
+      for (const other of clients) {
+        expect((await search(other, 'platypus')).map((hit) => hit.id).sort()).toEqual([...ids].sort());
+      }
+    }
+    await clients[1]!.callTool({
+      name: 'update_memory',
+      arguments: { id: ids[0], title: 'renamed echidna' },
+    });
+    for (const client of clients)
+      expect((await search(client, 'echidna')).map((hit) => hit.id)).toEqual([ids[0]]);
+    await clients[2]!.callTool({ name: 'delete_memories', arguments: { ids: [ids[1]] } });
+    for (const client of clients) expect(await search(client, 'platypus')).toHaveLength(2);
+    await Promise.all(clients.map((client) => client.close()));
+  }, 60_000);
+});

@@ -208,32 +208,3 @@ describe('MemoryService text', () => {
     expect(again!.content).toBe('still \ufffd odd');
   });
 });
-
-describe('MemoryService first load', () => {
-  it('lets other calls in while it indexes a large store, and keeps what they changed', async () => {
-    const writer = await open();
-    const ids: string[] = [];
-    for (let i = 0; i < 1200; i++) ids.push((await writer.create({ content: `lake note ${i}` })).memory.id);
-    const reader = await open();
-    // The search starts the first load; the delete lands while the load yields, after it read the store.
-    let turned = false;
-    const searching = reader.search({ query: 'lake', limit: 5 }).then((found) => ({ found, turned }));
-    // The event loop turns while it loads: other I/O (the next request on stdin) is not held up.
-    setImmediate(() => {
-      turned = true;
-    });
-    let deleted = false;
-    const deleting = reader.delete([ids[1100]!]).then((result) => {
-      deleted = true;
-      return result;
-    });
-    expect((await deleting).deleted).toEqual([ids[1100]]);
-    const searched = await searching;
-    expect(searched.found.memories).toHaveLength(5);
-    expect(searched.turned).toBe(true);
-    expect(deleted).toBe(true);
-    expect(await reader.count()).toBe(1199);
-    const all = await reader.all();
-    expect(all.map((memory) => memory.id)).not.toContain(ids[1100]);
-  });
-});

@@ -2,11 +2,13 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoramError } from '../../src/memory/errors.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
-import { SCHEMA_VERSION } from '../../src/store/schema.js';
+import { BLOB_MIGRATIONS } from '../../src/store/schema.js';
+
+const SCHEMA_VERSION = BLOB_MIGRATIONS.length;
 
 let root: string;
 let file: string;
@@ -170,7 +172,7 @@ describe('MemoryStore', () => {
   it('gives a clear error for a file that is not a database', async () => {
     const bad = path.join(root, 'bad.db');
     await writeFile(bad, 'this is not sqlite, just some text that is long enough to matter'.repeat(100));
-    expect(() => MemoryStore.open(bad)).toThrow(/damaged or is not a database/);
+    expect(() => MemoryStore.open(bad)).toThrow(/damaged or is not a memoram-mcp store/);
   });
 
   it('refuses a database written by a newer schema', () => {
@@ -188,7 +190,7 @@ describe('MemoryStore', () => {
     const fresh = path.join(root, 'fresh.db');
     const holder = spawn(process.execPath, [
       '-e',
-      `const db = new (require('better-sqlite3'))(${JSON.stringify(fresh)});
+      `const db = new (require('better-sqlite3-multiple-ciphers'))(${JSON.stringify(fresh)});
        db.exec('CREATE TABLE held (x)'); db.exec('BEGIN IMMEDIATE'); db.exec('INSERT INTO held VALUES (1)');
        process.stdout.write('locked\\n');
        setTimeout(() => { db.exec('COMMIT'); db.close(); }, 300);`,

@@ -1,6 +1,6 @@
 /**
- * Short excerpts of memory content for search results: a window around the first matched term,
- * whitespace folded, so a page of hits stays cheap in a model's context. Only the text around the
+ * Short excerpts of memory content for search results: a window around the first matched term
+ * (found by the index, or by word starts here), whitespace folded, so a page of hits stays cheap in a model's context. Only the text around the
  * match is processed, so a 32 KiB memory costs about what a short one does.
  */
 
@@ -10,7 +10,11 @@ export const SNIPPET_CHARS = 64;
 const READ_AROUND = 4;
 
 export function snippet(content: string, terms: readonly string[], width = SNIPPET_CHARS): string {
-  const hit = firstMatch(content, terms);
+  return snippetAt(content, firstMatch(content, terms), width);
+}
+
+/** The window of `content` around the character at `hit`. */
+export function snippetAt(content: string, hit: number, width = SNIPPET_CHARS): string {
   const from = Math.max(0, hit - width * READ_AROUND);
   const to = Math.min(content.length, hit + width * READ_AROUND);
   const before = fold(content.slice(from, hit));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SNIPPET_CHARS, snippet } from '../../src/memory/snippet.js';
+import { SNIPPET_CHARS, snippet } from '../../src/store/snippet.js';
 
 const words = (count: number, from = 0) => Array.from({ length: count }, (_, i) => `w${from + i}`).join(' ');
 

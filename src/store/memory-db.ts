@@ -1,0 +1,301 @@
+/**
+ * MemoryDatabase: memories in one encrypted SQLite file (or in memory), with their full-text
+ * index, tags and metadata. The local store is one; each Memoram replica is another. Every write
+ * is an immediate transaction, and the index changes with the row it indexes, so any number of
+ * processes on one file see each other's writes on their next read, with nothing to refresh.
+ */
+
+import type Database from 'better-sqlite3-multiple-ciphers';
+import type {
+  Memory,
+  MemoryFields,
+  MemoryPatch,
+  NewMemory,
+  SearchPage,
+  SearchParams,
+  SimilarMemory,
+  TagInfo,
+  TagMeta,
+} from '../memory/types.js';
+import { newId } from './blob-rows.js';
+import { BUSY_TIMEOUT_MS, openDatabase, type SqliteDatabase, storeError } from './database.js';
+import { INSERT_MEMORY, MEMORY_COLUMNS, type MemoryRow, rowParams, toMemory } from './memory-rows.js';
+import { MEMORY_MIGRATIONS } from './memory-schema.js';
+import { findSimilar } from './near-duplicates.js';
+import { search } from './search.js';
+
+export interface CreatedMemory {
+  memory: Memory;
+  existing: boolean;
+  similar: SimilarMemory[];
+}
+
+export type UpdateResult =
+  | { status: 'updated'; memory: Memory }
+  | { status: 'not_found' }
+  | { status: 'conflict'; current_updated_at: string };
+
+export interface MemoryDatabaseOptions {
+  /** The raw 32-byte database key (see crypto/store-key.ts); without one the file is not encrypted. */
+  key?: Buffer | undefined;
+  /** Named in the error when the key does not open the file. */
+  keyFile?: string | undefined;
+  busyTimeoutMs?: number | undefined;
+}
+
+export class MemoryDatabase {
+  private readonly statements = new Map<string, Database.Statement>();
+  private readonly sql = (text: string): Database.Statement => {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  };
+
+  private constructor(
+    readonly file: string,
+    private readonly db: SqliteDatabase,
+  ) {}
+
+  static open(file: string, options: MemoryDatabaseOptions = {}): MemoryDatabase {
+    const db = openDatabase(file, {
+      key: options.key,
+      keyFile: options.keyFile,
+      busyTimeoutMs: options.busyTimeoutMs ?? BUSY_TIMEOUT_MS,
+      migrations: MEMORY_MIGRATIONS,
+    });
+    return new MemoryDatabase(file, db);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private guard<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (error) {
+      throw storeError(error, this.file);
+    }
+  }
+
+  /** Runs `work` in one immediate (write-locking) transaction; nested calls join the outer one. */
+  transaction<T>(work: () => T): T {
+    if (this.db.inTransaction) return work();
+    return this.guard(() => this.db.transaction(work).immediate());
+  }
+
+  private row(where: string, ...args: unknown[]): MemoryRow | undefined {
+    return this.sql(`SELECT ${MEMORY_COLUMNS} FROM memories WHERE ${where}`).get(...args) as
+      | MemoryRow
+      | undefined;
+  }
+
+  /**
+   * Stores a new memory, or returns the one with the same fingerprint (`existing: true`) without
+   * writing: the check and the insert are one transaction, so it holds across processes.
+   */
+  create(fields: MemoryFields, fingerprint: string, now = new Date()): CreatedMemory {
+    const existing = this.byFingerprint(fingerprint);
+    if (existing) return { memory: existing, existing: true, similar: [] };
+    const similar = this.similarTo(fields.content);
+    const [outcome] = this.insertMany([{ fields, fingerprint }], now);
+    return { ...outcome!, similar: outcome!.existing ? [] : similar };
+  }
+
+  /** Many creates in one transaction (import): no near-duplicate search, dedup as create's. */
+  createMany(entries: readonly NewMemory[], now = new Date()): CreatedMemory[] {
+    return this.insertMany(entries, now);
+  }
+
+  private insertMany(entries: readonly NewMemory[], now: Date): CreatedMemory[] {
+    const stamp = now.toISOString();
+    return this.transaction(() =>
+      entries.map(({ fields, fingerprint }) => {
+        const found = this.row('fingerprint = ?', fingerprint);
+        if (found) return { memory: toMemory(found), existing: true, similar: [] };
+        const memory: Memory = {
+          id: newId('mem'),
+          title: fields.title ?? '',
+          summary: fields.summary ?? '',
+          content: fields.content,
+          tags: [...new Set(fields.tags ?? [])],
+          importance: fields.importance ?? null,
+          confidence: fields.confidence ?? null,
+          source: fields.source ?? null,
+          created_at: stamp,
+          updated_at: stamp,
+        };
+        this.insert(memory, fingerprint);
+        return { memory, existing: false, similar: [] };
+      }),
+    );
+  }
+
+  private insert(memory: Memory, fingerprint: string | null, sealed?: string | null): void {
+    const { lastInsertRowid } = this.sql(INSERT_MEMORY).run(rowParams(memory, fingerprint, sealed));
+    this.setTags(Number(lastInsertRowid), memory.tags, true);
+  }
+
+  private setTags(rowid: number, tags: readonly string[], fresh = false): void {
+    if (!fresh) this.sql('DELETE FROM memory_tags WHERE memory = ?').run(rowid);
+    const insert = this.sql('INSERT OR IGNORE INTO memory_tags (tag, memory) VALUES (?, ?)');
+    for (const tag of tags) insert.run(tag, rowid);
+  }
+
+  /**
+   * Writes `memory` as it is, with its own id and timestamps (a replica applying what Memoram
+   * holds): inserted, or replacing the row with that id. A fingerprint another memory already has
+   * is dropped here: Memoram may hold identical content twice, and both must be kept.
+   */
+  put(memory: Memory, fingerprint: string | null, sealed?: string | null): void {
+    this.transaction(() => {
+      const other =
+        fingerprint === null ? undefined : this.row('fingerprint = ? AND id <> ?', fingerprint, memory.id);
+      const own = other ? null : fingerprint;
+      const current = this.row('id = ?', memory.id);
+      if (!current) {
+        this.insert(memory, own, sealed);
+        return;
+      }
+      const params = rowParams(memory, own, sealed);
+      this.sql(
+        `UPDATE memories SET title = @title, summary = @summary, tags = @tags, content = @content, cjk = @cjk,
+           importance = @importance, confidence = @confidence, source = @source, created_at = @created_at,
+           created_ms = @created_ms, updated_at = @updated_at, updated_ms = @updated_ms,
+           fingerprint = @fingerprint, sealed = @sealed
+         WHERE id = @id`,
+      ).run(params);
+      if (current.tags !== params.tags) this.setTags(current.rowid, memory.tags);
+    });
+  }
+
+  /** Changes the given fields; `fingerprint` goes with a content change. */
+  update(
+    id: string,
+    patch: MemoryPatch & { fingerprint?: string | undefined },
+    expectedUpdatedAt?: string,
+    now = new Date(),
+  ): UpdateResult {
+    return this.transaction(() => {
+      const row = this.row('id = ?', id);
+      if (!row) return { status: 'not_found' };
+      if (expectedUpdatedAt !== undefined && row.updated_at !== expectedUpdatedAt) {
+        return { status: 'conflict', current_updated_at: row.updated_at };
+      }
+      const current = toMemory(row);
+      // A change always moves updated_at, also within the millisecond of the last one.
+      const previous = Date.parse(row.updated_at);
+      const stamp = new Date(Math.max(now.getTime(), previous + 1)).toISOString();
+      const content = patch.content ?? current.content;
+      const memory: Memory = {
+        ...current,
+        content,
+        title: patch.title ?? current.title,
+        summary: patch.summary ?? current.summary,
+        tags: patch.tags === undefined ? current.tags : [...new Set(patch.tags)],
+        importance: patch.importance ?? current.importance,
+        confidence: patch.confidence ?? current.confidence,
+        source: patch.source ?? current.source,
+        updated_at: stamp,
+      };
+      if (patch.content !== undefined) delete memory.unreadable;
+      const fingerprint = patch.content === undefined ? row.fingerprint : (patch.fingerprint ?? null);
+      this.put(memory, fingerprint, patch.content === undefined ? row.sealed : null);
+      return { status: 'updated', memory };
+    });
+  }
+
+  delete(id: string): boolean {
+    return this.guard(() => this.sql('DELETE FROM memories WHERE id = ?').run(id).changes > 0);
+  }
+
+  /** The memories with these ids that exist, in the order asked. */
+  get(ids: readonly string[]): Memory[] {
+    return this.guard(() =>
+      ids.flatMap((id) => {
+        const row = this.row('id = ?', id);
+        return row ? [toMemory(row)] : [];
+      }),
+    );
+  }
+
+  byFingerprint(fingerprint: string): Memory | undefined {
+    const row = this.guard(() => this.row('fingerprint = ?', fingerprint));
+    return row && toMemory(row);
+  }
+
+  count(): number {
+    return this.guard(() => this.sql('SELECT count(*) FROM memories').pluck().get() as number);
+  }
+
+  /** Every memory, oldest first (for export). */
+  all(): Memory[] {
+    return this.guard(() =>
+      (
+        this.sql(`SELECT ${MEMORY_COLUMNS} FROM memories ORDER BY created_at, rowid`).all() as MemoryRow[]
+      ).map(toMemory),
+    );
+  }
+
+  /** The ids of every memory (a replica compares them with what Memoram lists). */
+  ids(): string[] {
+    return this.guard(() => this.sql('SELECT id FROM memories').pluck().all() as string[]);
+  }
+
+  search(params: SearchParams, now = Date.now()): SearchPage {
+    return this.guard(() => search(this.sql, params, now));
+  }
+
+  /** Up to five memories whose wording overlaps heavily with `content`, most alike first. */
+  similarTo(content: string, excludeId?: string): SimilarMemory[] {
+    return this.guard(() =>
+      findSimilar(this.sql, content, excludeId).map(({ id, title }) => ({ id, title })),
+    );
+  }
+
+  /** Tags in use, most used first, with their descriptions and colours where known. */
+  tagCounts(): TagInfo[] {
+    const rows = this.guard(
+      () =>
+        this.sql(
+          `SELECT t.tag AS name, count(*) AS count, meta.description, meta.color
+           FROM memory_tags t LEFT JOIN tag_meta meta ON meta.name = t.tag
+           GROUP BY t.tag ORDER BY count DESC, t.tag`,
+        ).all() as { name: string; count: number; description: string | null; color: string | null }[],
+    );
+    return rows.map(({ name, count, description, color }) => ({
+      name,
+      count,
+      ...(description ? { description } : {}),
+      ...(color ? { color } : {}),
+    }));
+  }
+
+  /** Replaces the description and colour kept for each of these tags. */
+  setTagMeta(tags: readonly TagMeta[]): void {
+    const upsert = this.sql(
+      `INSERT INTO tag_meta (name, description, color) VALUES (?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET description = excluded.description, color = excluded.color`,
+    );
+    this.transaction(() => {
+      for (const tag of tags) upsert.run(tag.name, tag.description ?? null, tag.color ?? null);
+    });
+  }
+
+  getMeta(key: string): string | undefined {
+    return this.guard(
+      () => this.sql('SELECT value FROM meta WHERE key = ?').pluck().get(key) as string | undefined,
+    );
+  }
+
+  setMeta(key: string, value: string): void {
+    this.guard(() =>
+      this.sql(
+        'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      ).run(key, value),
+    );
+  }
+}

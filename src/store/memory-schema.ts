@@ -1,0 +1,72 @@
+/**
+ * The schema of a memory database (the local store, and each Memoram replica): plaintext
+ * memories inside the encrypted file, their tags, tag metadata, a key/value table, and the FTS5
+ * index kept in step by triggers, so a row and its index entry change in one transaction.
+ *
+ * `memories.tags` holds the tags as a JSON array (their order, and the text the index reads);
+ * `memory_tags` holds them one per row, for filters and counts. `cjk` holds the text's CJK runs
+ * as overlapping bigrams (cjk.ts), so scripts written without spaces are searchable word by word.
+ * `sealed` keeps content that no key opened, exactly as it came, so nothing is lost.
+ */
+import type { Migration } from './migrate.js';
+
+/** Column weights of the ranking: title, summary, tags, content, CJK bigrams. */
+export const FIELD_WEIGHTS = [4, 2, 2, 1, 1] as const;
+
+const FTS_COLUMNS = 'title, summary, tags, content, cjk';
+
+export const MEMORY_MIGRATIONS: readonly Migration[] = [
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+  CREATE TABLE memories (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    title TEXT NOT NULL DEFAULT '',
+    summary TEXT NOT NULL DEFAULT '',
+    tags TEXT NOT NULL DEFAULT '[]',
+    content TEXT NOT NULL DEFAULT '',
+    cjk TEXT NOT NULL DEFAULT '',
+    importance REAL,
+    confidence REAL,
+    source TEXT,
+    created_at TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    updated_at TEXT NOT NULL,
+    updated_ms INTEGER NOT NULL,
+    fingerprint TEXT UNIQUE,
+    sealed TEXT
+  );
+  CREATE INDEX memories_by_updated ON memories (updated_ms DESC, rowid DESC);
+  CREATE TABLE memory_tags (
+    tag TEXT NOT NULL COLLATE NOCASE,
+    memory INTEGER NOT NULL REFERENCES memories (rowid) ON DELETE CASCADE,
+    PRIMARY KEY (tag, memory)
+  ) WITHOUT ROWID;
+  CREATE INDEX memory_tags_by_memory ON memory_tags (memory);
+  CREATE TABLE tag_meta (
+    name TEXT PRIMARY KEY COLLATE NOCASE,
+    description TEXT,
+    color TEXT
+  ) WITHOUT ROWID;
+  CREATE VIRTUAL TABLE memories_fts USING fts5(
+    ${FTS_COLUMNS}, content = 'memories', content_rowid = 'rowid',
+    tokenize = 'porter unicode61 remove_diacritics 2'
+  );
+  INSERT INTO memories_fts (memories_fts, rank) VALUES ('rank', 'bm25(${FIELD_WEIGHTS.join(', ')})');
+  CREATE VIRTUAL TABLE memories_vocab USING fts5vocab(memories_fts, 'row');
+  CREATE TRIGGER memories_after_insert AFTER INSERT ON memories BEGIN
+    INSERT INTO memories_fts (rowid, ${FTS_COLUMNS})
+      VALUES (new.rowid, new.title, new.summary, new.tags, new.content, new.cjk);
+  END;
+  CREATE TRIGGER memories_after_delete AFTER DELETE ON memories BEGIN
+    INSERT INTO memories_fts (memories_fts, rowid, ${FTS_COLUMNS})
+      VALUES ('delete', old.rowid, old.title, old.summary, old.tags, old.content, old.cjk);
+  END;
+  CREATE TRIGGER memories_after_update AFTER UPDATE OF ${FTS_COLUMNS} ON memories BEGIN
+    INSERT INTO memories_fts (memories_fts, rowid, ${FTS_COLUMNS})
+      VALUES ('delete', old.rowid, old.title, old.summary, old.tags, old.content, old.cjk);
+    INSERT INTO memories_fts (rowid, ${FTS_COLUMNS})
+      VALUES (new.rowid, new.title, new.summary, new.tags, new.content, new.cjk);
+  END;
+  `,
+];

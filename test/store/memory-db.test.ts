@@ -1,0 +1,162 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MemoryDatabase } from '../../src/store/memory-db.js';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
+
+let dir: string;
+let db: MemoryDatabase;
+const key = randomBytes(32);
+let n = 0;
+const fp = () => `fp${n++}`;
+
+beforeEach(async () => {
+  dir = await makeTempDir('memory-db');
+  db = MemoryDatabase.open(path.join(dir, 'memories.db'), { key });
+});
+afterEach(async () => {
+  db.close();
+  await removeTempDir(dir);
+});
+
+const ids = (page: { memories: { id: string }[] }) => page.memories.map((m) => m.id);
+
+describe('MemoryDatabase', () => {
+  it('creates, dedups by fingerprint, reads, updates and deletes', () => {
+    const a = db.create({ content: 'The user drinks espresso every morning.', tags: ['coffee'] }, 'same');
+    expect(a.existing).toBe(false);
+    const again = db.create({ content: 'whatever', tags: [] }, 'same');
+    expect(again).toMatchObject({ existing: true, memory: { id: a.memory.id } });
+    expect(db.get([a.memory.id])[0]).toEqual(a.memory);
+    const updated = db.update(a.memory.id, { title: 'Coffee' }, a.memory.updated_at);
+    expect(updated.status).toBe('updated');
+    expect(db.update(a.memory.id, { title: 'x' }, a.memory.updated_at).status).toBe('conflict');
+    expect(ids(db.search({ query: 'coffee' }))).toEqual([a.memory.id]);
+    expect(db.delete(a.memory.id)).toBe(true);
+    expect(db.delete(a.memory.id)).toBe(false);
+    expect(db.search({ query: 'espresso' }).memories).toEqual([]);
+  });
+
+  it('ranks, stems, prefixes, fixes typos, folds accents and finds CJK', () => {
+    const title = db.create({ content: 'Likes it strong.', title: 'Espresso preference' }, fp());
+    const body = db.create({ content: 'We talked about the espresso machine at the office.' }, fp());
+    db.create({ content: 'Gardening notes: tomatoes need sun.' }, fp());
+    const cafe = db.create({ content: 'Met Zoë at the café on Rue Cler.' }, fp());
+    const zh = db.create({ content: '我喜欢在咖啡店工作。' }, fp());
+    const ja = db.create({ content: '東京で寿司を食べました' }, fp());
+    expect(ids(db.search({ query: 'espresso' }))).toEqual([title.memory.id, body.memory.id]);
+    expect(db.search({ query: 'espres' }).memories).toHaveLength(2);
+    expect(db.search({ query: 'tomato' }).memories).toHaveLength(1);
+    expect(db.search({ query: 'gardenning' }).memories).toHaveLength(1);
+    expect(db.search({ query: 'esspresso' }).memories).toHaveLength(2);
+    expect(ids(db.search({ query: 'cafe zoe' }))).toEqual([cafe.memory.id]);
+    expect(ids(db.search({ query: 'café' }))).toEqual([cafe.memory.id]);
+    expect(ids(db.search({ query: '咖啡' }))).toEqual([zh.memory.id]);
+    expect(ids(db.search({ query: '寿司' }))).toEqual([ja.memory.id]);
+    expect(db.search({ query: '咖啡' }).memories[0]?.snippet).toContain('咖啡');
+    expect(db.search({ query: 'machine' }).memories[0]?.snippet).toContain('machine');
+  });
+});
+
+describe('MemoryDatabase search input', () => {
+  it('searches FTS5 syntax and noise as plain words, never raising a syntax error', () => {
+    const hit = db.create({ content: 'The NEAR term and the title column, OR so.' }, fp());
+    const hostile = [
+      '"',
+      '""',
+      '"unbalanced',
+      '*',
+      'near*',
+      'NEAR(a b)',
+      'NEAR',
+      'AND',
+      'OR OR',
+      'a AND OR NOT b',
+      '-near',
+      '^term',
+      'title:x',
+      'content: term',
+      '{title}: term',
+      '(((',
+      ')',
+      "'; DROP TABLE memories; --",
+      '!!!???...',
+      '\u0000\u0001',
+      '🙂🙂',
+    ];
+    let seed = 7;
+    const noise = Array.from({ length: 500 }, () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return String.fromCharCode(32 + (seed % 95));
+    }).join('');
+    for (const query of [...hostile, noise]) expect(() => db.search({ query }), query).not.toThrow();
+    expect(ids(db.search({ query: 'NEAR(a b)' }))).toEqual([hit.memory.id]);
+    expect(ids(db.search({ query: 'title:x' }))).toEqual([hit.memory.id]);
+    expect(db.search({ query: '!!!???...' }).memories).toEqual([]);
+    expect(db.count()).toBe(1);
+  });
+
+  it('matches accented and plain spellings both ways', () => {
+    const plain = db.create({ content: 'Lunch at the cafe near the station.' }, fp());
+    const accented = db.create({ content: 'Dîner au café de Flore, très bien.' }, fp());
+    expect(ids(db.search({ query: 'café' })).sort()).toEqual([plain.memory.id, accented.memory.id].sort());
+    expect(ids(db.search({ query: 'cafe' })).sort()).toEqual([plain.memory.id, accented.memory.id].sort());
+    expect(ids(db.search({ query: 'tres diner' }))).toEqual([accented.memory.id]);
+  });
+
+  it('filters in SQL and pages without duplicates or gaps', () => {
+    const made: string[] = [];
+    for (let i = 0; i < 57; i++) {
+      const { memory } = db.create(
+        {
+          content: `Harbour walk number ${i} ${i % 3 === 0 ? 'with seagulls' : ''}`,
+          tags: [i % 2 ? 'odd' : 'even'],
+          importance: (i % 10) / 10,
+          source: i % 4 === 0 ? 'cursor' : 'claude',
+        },
+        fp(),
+      );
+      made.push(memory.id);
+    }
+    for (const params of [
+      { query: 'harbour walk' },
+      { query: '' },
+      { query: 'seagulls harbour', tags: ['odd'] },
+    ]) {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = db.search({ ...params, limit: 7, cursor });
+        seen.push(...page.memories.map((m) => m.id));
+        cursor = page.next_cursor ?? undefined;
+        pages++;
+      } while (cursor && pages < 20);
+      const all = ids(db.search({ ...params, limit: 50 }));
+      expect(new Set(seen).size).toBe(seen.length);
+      if (all.length < 50) expect(seen).toEqual(all);
+    }
+    const odd = ids(db.search({ query: 'harbour', tags: ['ODD'], limit: 50 }));
+    expect(odd).toHaveLength(28);
+    expect(ids(db.search({ minImportance: 0.9, limit: 50 }))).toHaveLength(5);
+    expect(ids(db.search({ source: 'cursor', limit: 50 }))).toHaveLength(15);
+    const first = db.get([made[0]!])[0]!;
+    expect(
+      ids(db.search({ createdBefore: new Date(Date.parse(first.created_at) + 1).toISOString(), limit: 50 })),
+    ).toContain(made[0]);
+  });
+
+  it('finds near-duplicates by word overlap, not by shared common words', () => {
+    const original = db.create(
+      { content: 'The user lives in Lisbon and works remotely for a Berlin startup.' },
+      fp(),
+    );
+    for (let i = 0; i < 30; i++) db.create({ content: `The user works on task ${i} remotely.` }, fp());
+    const near = db.create(
+      { content: 'The user lives in Lisbon and works remotely for a Berlin startup now.' },
+      fp(),
+    );
+    expect(near.similar).toEqual([{ id: original.memory.id, title: '' }]);
+    expect(db.similarTo('Something else entirely about gardening.')).toEqual([]);
+  });
+});
