@@ -16,6 +16,9 @@ const HELP = `memoram-mcp — long-term memory for MCP clients, backed by Memora
 
 Usage:
   memoram-mcp [serve]           MCP over stdio (what MCP clients run)
+  memoram-mcp serve --http [--port N] [--host H]
+                                MCP over Streamable HTTP at http://127.0.0.1:3939/mcp; any
+                                address but loopback needs MEMORAM_HTTP_TOKEN
   memoram-mcp authorize [--no-browser] [--memory-key K]
                                 connect the Memoram account: sign in through the browser (or
                                 use the memory key), then approve access in the Memoram dashboard
@@ -32,8 +35,8 @@ Options (each also a MEMORAM_* environment variable):
   --backend local|memoram   --data-dir DIR   --config-dir DIR   --read-only
   --api-url URL   --client-id ID   --no-browser   --log-level debug|info|warn|error|silent
 
-Secrets (MEMORAM_API_KEY, MEMORAM_CLIENT_SECRET, MEMORAM_MEMORY_KEY) are read from the
-environment. The one exception, authorize --memory-key, is for a quick try: prefer
+Secrets (MEMORAM_API_KEY, MEMORAM_CLIENT_SECRET, MEMORAM_MEMORY_KEY, MEMORAM_HTTP_TOKEN) are read
+from the environment. The one exception, authorize --memory-key, is for a quick try: prefer
 MEMORAM_MEMORY_KEY, since a key on the command line shows in the process list and in shell
 history. See the README for every setting.
 `;
@@ -43,17 +46,20 @@ type Command = (args: readonly string[], env: NodeJS.ProcessEnv) => Promise<numb
 /** A command line that does not parse: answered with the usage line and exit code 2, as is usual. */
 class UsageError extends ConfigError {}
 
-/** Parses a command's arguments and loads the configuration; only `import` takes a positional. */
-function setup(args: readonly string[], env: NodeJS.ProcessEnv, commandOptions = {}, takesFile = false) {
-  let line: ReturnType<typeof parseCommandLine>;
+function parseLine(args: readonly string[], commandOptions = {}): ReturnType<typeof parseCommandLine> {
   try {
-    line = parseCommandLine(args, commandOptions);
+    return parseCommandLine(args, commandOptions);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     // node:util's parseArgs goes on about positionals that start with a dash; the option is the news.
     const unknown = /^Unknown option '([^']+)'/.exec(error.message);
     throw new UsageError(unknown ? `Unknown option ${unknown[1]}.` : error.message);
   }
+}
+
+/** Parses a command's arguments and loads the configuration; only `import` takes a positional. */
+function setup(args: readonly string[], env: NodeJS.ProcessEnv, commandOptions = {}, takesFile = false) {
+  const line = parseLine(args, commandOptions);
   if (!takesFile && line.positionals.length > 0) {
     throw new UsageError(`Unexpected argument "${line.positionals[0]}".`);
   }
@@ -104,9 +110,13 @@ const COMMANDS: Record<string, Command> = {
     }
   },
   serve: async (args, env) => {
-    const { config, logger } = setup(args, env);
-    const { serve } = await import('./commands/serve.js');
-    return serve(config, logger, version());
+    const line = parseLine(args, { http: { type: 'boolean' } });
+    if (line.commandFlags.http !== true && ('port' in line.configFlags || 'host' in line.configFlags)) {
+      throw new UsageError('--port and --host are for serve --http.');
+    }
+    const { config, logger, flags } = setup(args, env, { http: { type: 'boolean' } });
+    const { serve, serveHttp } = await import('./commands/serve.js');
+    return (flags.http === true ? serveHttp : serve)(config, logger, version());
   },
   status: async (args, env) => {
     const { config, logger, flags } = setup(args, env, { json: { type: 'boolean' } });

@@ -1,7 +1,7 @@
 /**
  * Configuration: flags > MEMORAM_* environment > defaults, parsed once here with zod into a frozen
  * Config. A bad value is a ConfigError naming both the flag and the variable. Secrets (API key,
- * client secret, memory key) come only from the environment, never from these flags; the one
+ * client secret, memory key, HTTP bearer token) come only from the environment, never from these flags; the one
  * exception is `memoram-mcp authorize --memory-key`, which its issue asks for and its help text
  * steers away from (src/commands/authorize.ts).
  */
@@ -33,7 +33,8 @@ export interface Config {
   readOnly: boolean;
   noBrowser: boolean;
   logLevel: LogLevel;
-  http: { host: string; port: number };
+  /** serve --http and the emulator; `token` (MEMORAM_HTTP_TOKEN) guards serve --http only. */
+  http: { host: string; port: number; token: string | undefined };
 }
 
 export class ConfigError extends Error {
@@ -80,6 +81,10 @@ const SETTINGS = {
   logLevel: { flag: 'log-level', env: 'MEMORAM_LOG_LEVEL', schema: z.enum(LOG_LEVELS) },
   host: { flag: 'host', env: 'MEMORAM_HOST', schema: z.string().min(1) },
   port: { flag: 'port', env: 'MEMORAM_PORT', schema: port },
+  httpToken: {
+    env: 'MEMORAM_HTTP_TOKEN',
+    schema: z.string().trim().min(16, 'must be at least 16 characters (e.g. `openssl rand -hex 32`)'),
+  },
 } satisfies Record<string, Setting>;
 
 type Key = keyof typeof SETTINGS;
@@ -187,6 +192,10 @@ export function loadConfig({
     readOnly: get<boolean>('readOnly') ?? false,
     noBrowser: get<boolean>('noBrowser') ?? false,
     logLevel: get<LogLevel>('logLevel') ?? 'info',
-    http: Object.freeze({ host: get<string>('host') ?? '127.0.0.1', port: get<number>('port') ?? 3939 }),
+    http: Object.freeze({
+      host: get<string>('host') ?? '127.0.0.1',
+      port: get<number>('port') ?? 3939,
+      token: get<string>('httpToken'),
+    }),
   });
 }

@@ -77,6 +77,22 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ argv: ['--port', 'eighty'], env: base })).toThrow(/--port \/ MEMORAM_PORT/);
   });
 
+  it('reads the HTTP bearer token from the environment only, refusing a short one without echoing it', () => {
+    expect(loadConfig({ env: base }).http.token).toBeUndefined();
+    const token = 'a-long-enough-random-token';
+    expect(loadConfig({ env: { ...base, MEMORAM_HTTP_TOKEN: token } }).http.token).toBe(token);
+    let error: unknown;
+    try {
+      loadConfig({ env: { ...base, MEMORAM_HTTP_TOKEN: 'short-tok' } });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(/MEMORAM_HTTP_TOKEN: must be at least 16 characters/);
+    expect((error as Error).message).not.toContain('short-tok');
+    expect(() => loadConfig({ argv: ['--http-token', token], env: base })).toThrow(ConfigError);
+  });
+
   it('refuses the Memoram backend without an API key, unknown flags and secrets as flags', () => {
     expect(() => loadConfig({ env: { ...base, MEMORAM_BACKEND: 'memoram' } })).toThrow(/MEMORAM_API_KEY/);
     expect(() => loadConfig({ argv: ['--bogus'], env: base })).toThrow(ConfigError);

@@ -1,14 +1,17 @@
 /**
  * `memoram-mcp serve`: MCP over stdio. stdout carries only JSON-RPC (logs go to stderr); the
  * process ends cleanly, closing the database, when stdin closes or on SIGINT/SIGTERM.
+ * `serve --http`: MCP over Streamable HTTP (src/mcp/http.ts) until SIGINT/SIGTERM, which drain
+ * the requests in flight and close the database.
  *
  * Once the client's handshake is likely answered, the store is loaded into the search index in
  * the background, so the first search does not wait for it (about a second at 10,000 memories).
  */
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
-import type { Config } from '../config.js';
+import { type Config, ConfigError } from '../config.js';
 import { openConnection } from '../connection/open-connection.js';
 import type { Logger } from '../log/logger.js';
+import { type HttpServer, isLoopbackHost, startHttpServer } from '../mcp/http.js';
 import { currentService } from '../mcp/resources.js';
 import { createServer } from '../mcp/server.js';
 
@@ -41,6 +44,55 @@ export async function serve(config: Readonly<Config>, logger: Logger, version: s
   logger.info(`shutting down (${reason})`);
   clearTimeout(warmUp);
   await handle.close().catch((error) => logger.warn('closing the transport failed', { error }));
+  await connection.close();
+  return 0;
+}
+
+/**
+ * Refused before the store opens: any address but loopback without a token, since the memories
+ * would be open to the network.
+ */
+export function checkHttpExposure(config: Readonly<Config>): void {
+  if (!isLoopbackHost(config.http.host) && config.http.token === undefined) {
+    throw new ConfigError(
+      `Serving on ${config.http.host} opens the memories to the network: set MEMORAM_HTTP_TOKEN to a long random secret (clients send it as "Authorization: Bearer <token>"), or serve on 127.0.0.1.`,
+    );
+  }
+}
+
+export async function serveHttp(config: Readonly<Config>, logger: Logger, version: string): Promise<number> {
+  checkHttpExposure(config);
+  const connection = await openConnection(config, logger);
+  let server: HttpServer;
+  try {
+    server = await startHttpServer({
+      host: config.http.host,
+      port: config.http.port,
+      token: config.http.token,
+      connection,
+      createServer: () => createServer({ connection, readOnly: config.readOnly, logger, version }),
+      logger,
+    });
+  } catch (error) {
+    await connection.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      throw new ConfigError(
+        `Cannot listen on ${config.http.host}:${config.http.port} (${code}): choose another --port / MEMORAM_PORT or --host / MEMORAM_HOST.`,
+      );
+    }
+    throw error;
+  }
+  // Always printed, whatever the log level: with --port 0 it is how the user learns the port.
+  process.stderr.write(
+    `memoram-mcp: serving MCP over Streamable HTTP at ${server.url} (backend: ${connection.backend}${config.readOnly ? ', read-only' : ''}${config.http.token ? ', bearer token required' : ''})\n`,
+  );
+  const reason = await new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  logger.info(`shutting down (${reason})`);
+  await server.close().catch((error) => logger.warn('closing the HTTP server failed', { error }));
   await connection.close();
   return 0;
 }

@@ -184,25 +184,59 @@ type Change = ChangeEvent | { type: 'connected' };
 function changeNotifier(server: McpServer, deps: ServerDeps, subscribed: ReadonlySet<string>) {
   const send = (notification: Promise<void>) =>
     notification.catch((error) => deps.logger.debug('a change notification was not delivered', { error }));
+  const gathered = gatherChanges((uris, listChanged) => {
+    if (!server.isConnected()) return;
+    // Dated revisions compare as strings.
+    const modern = (server.server.getNegotiatedProtocolVersion() ?? '') >= MODERN_REVISION;
+    for (const uri of uris) {
+      if (modern || subscribed.has(uri)) send(server.server.sendResourceUpdated({ uri }));
+    }
+    if (listChanged) send(server.server.sendResourceListChanged());
+  });
+  return {
+    change(change: Change) {
+      if (server.isConnected()) gathered.change(change);
+    },
+    stop: gathered.stop,
+  };
+}
+
+/** Where the 2026-07-28 HTTP entry takes change events (its `notify`), for its listen streams. */
+export interface ResourceChangeSink {
+  resourceUpdated(uri: string): void;
+  resourcesChanged(): void;
+}
+
+/**
+ * Over Streamable HTTP a 2026-07-28 server instance lives for one request, so the process follows
+ * the changes once and hands them to the serving entry, whose `subscriptions/listen` streams keep
+ * each client's filter. Returns what stops following.
+ */
+export function publishResourceChanges(connection: Connection, sink: ResourceChangeSink): () => void {
+  const gathered = gatherChanges((uris, listChanged) => {
+    for (const uri of uris) sink.resourceUpdated(uri);
+    if (listChanged) sink.resourcesChanged();
+  });
+  const stopWatching = watchChanges(connection, gathered.change);
+  return () => {
+    stopWatching();
+    gathered.stop();
+  };
+}
+
+/** Gathers changes for a moment, then delivers each changed URI once. */
+function gatherChanges(deliver: (uris: ReadonlySet<string>, listChanged: boolean) => void) {
   const changed = new Set<string>();
   let listChanged = false;
   let timer: NodeJS.Timeout | undefined;
   const flush = () => {
     timer = undefined;
-    if (server.isConnected()) {
-      // Dated revisions compare as strings.
-      const modern = (server.server.getNegotiatedProtocolVersion() ?? '') >= MODERN_REVISION;
-      for (const uri of changed) {
-        if (modern || subscribed.has(uri)) send(server.server.sendResourceUpdated({ uri }));
-      }
-      if (listChanged) send(server.server.sendResourceListChanged());
-    }
+    deliver(changed, listChanged);
     changed.clear();
     listChanged = false;
   };
   return {
     change(change: Change) {
-      if (!server.isConnected()) return;
       for (const uri of changedUris(change)) changed.add(uri);
       if (change.type !== 'updated') listChanged = true;
       timer ??= setTimeout(flush, NOTIFY_AFTER_MS).unref();

@@ -1,0 +1,216 @@
+/**
+ * MCP over Streamable HTTP at /mcp, both protocol eras on one endpoint: 2026-07-28 requests are
+ * stateless (the SDK's createMcpHandler builds a server per request; resource changes reach the
+ * clients' `subscriptions/listen` streams through its notifier), 2025-era clients get sessions
+ * (http-sessions.ts). Every server instance shares the one Connection, so every client sees the
+ * others' writes at once.
+ *
+ * In front of both, in this order: the Host and Origin checks against DNS rebinding (the SDK's
+ * validators), the path, then the bearer token when one is configured. Bodies are bounded by the
+ * SDK (413 past the bound); slow clients by the node:http timeouts; abandoned sessions by expiry.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer as createNodeServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import {
+  createMcpHandler,
+  hostHeaderValidationResponse,
+  isLegacyRequest,
+  localhostAllowedHostnames,
+  type McpServer,
+  originValidationResponse,
+} from '@modelcontextprotocol/server';
+import type { Connection } from '../connection/connection.js';
+import type { Logger } from '../log/logger.js';
+import { jsonRpcError, sendWebResponse, toWebRequest } from './http-bridge.js';
+import { createSessions, type Served } from './http-sessions.js';
+import { publishResourceChanges } from './resources.js';
+
+export const MCP_PATH = '/mcp';
+/** The SDK's default, stated: a memory is at most a few hundred KiB. */
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 60_000;
+const SESSION_IDLE_MS = 30 * 60_000;
+const MAX_SESSIONS = 256;
+/** How long shutdown waits for requests in flight before it cuts them off. */
+const DRAIN_MS = 5_000;
+
+export interface HttpServerOptions {
+  host: string;
+  port: number;
+  /** MEMORAM_HTTP_TOKEN: when set, every request must carry it as `Authorization: Bearer`. */
+  token: string | undefined;
+  connection: Connection;
+  createServer: () => McpServer;
+  logger: Logger;
+}
+
+export interface HttpServer {
+  /** The endpoint, with the port actually bound (for --port 0). */
+  url: string;
+  /** Closes the sessions idle since before `now`; the server also does so every minute. */
+  expireIdleSessions(now?: number): Promise<number>;
+  /** Stops accepting, lets requests in flight finish (a few seconds at most), then closes everything. */
+  close(): Promise<void>;
+}
+
+/** 127.0.0.0/8, ::1 and localhost: the addresses only this machine reaches. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
+}
+
+export async function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
+  const { logger } = options;
+  const modern = createMcpHandler(() => options.createServer(), {
+    legacy: 'reject',
+    maxRequestBodySize: MAX_BODY_BYTES,
+    onerror: (error) => logger.debug('request refused', { reason: error.message }),
+  });
+  const sessions = createSessions({
+    createServer: options.createServer,
+    logger,
+    maxSessions: MAX_SESSIONS,
+    idleMs: SESSION_IDLE_MS,
+    maxRequestBodySize: MAX_BODY_BYTES,
+  });
+  const stopPublishing = publishResourceChanges(options.connection, modern.notify);
+  const allowed = allowedHostnames(options.host);
+  const tokenDigest = options.token === undefined ? undefined : digest(options.token);
+  let closing = false;
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
+
+  const route = async (request: Request): Promise<Served> => {
+    const refused =
+      hostHeaderValidationResponse(request, allowed) ??
+      originValidationResponse(request, allowed) ??
+      pathRefusal(request) ??
+      (tokenDigest && !bearerMatches(request.headers.get('authorization'), tokenDigest)
+        ? jsonRpcError(
+            401,
+            -32001,
+            'Unauthorized: send the MEMORAM_HTTP_TOKEN as "Authorization: Bearer <token>".',
+            {
+              'WWW-Authenticate': 'Bearer realm="memoram-mcp"',
+            },
+          )
+        : undefined);
+    if (refused) return { response: refused, done: () => {} };
+    const method = request.method.toUpperCase();
+    const legacy =
+      (method === 'POST' &&
+        (await isLegacyRequest(request, undefined, { maxRequestBodySize: MAX_BODY_BYTES }))) ||
+      ((method === 'GET' || method === 'DELETE') && request.headers.has('mcp-session-id'));
+    if (legacy) return sessions.handle(request);
+    return { response: await modern.fetch(request), done: () => {} };
+  };
+
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
+    if (closing) {
+      void sendWebResponse(
+        jsonRpcError(503, -32000, 'The server is shutting down.', { Connection: 'close' }),
+        res,
+      );
+      return;
+    }
+    // A GET is a notification stream that never ends by itself: shutdown does not wait for it.
+    const counted = req.method !== 'GET';
+    if (counted) inFlight += 1;
+    const abort = new AbortController();
+    res.once('close', () => abort.abort());
+    let served: Served | undefined;
+    route(toWebRequest(req, abort.signal))
+      .catch((error: unknown) => {
+        logger.error('serving an HTTP request failed', { error });
+        return { response: jsonRpcError(500, -32603, 'Internal error, see the server log.'), done: () => {} };
+      })
+      .then((result) => {
+        served = result;
+        return sendWebResponse(result.response, res);
+      })
+      .finally(() => {
+        served?.done();
+        if (counted) inFlight -= 1;
+        if (inFlight === 0) drained?.();
+      });
+  };
+
+  const server = createNodeServer(
+    { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS },
+    listener,
+  );
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  server.on('error', (error) => logger.error('HTTP server error', { error }));
+  const sweep = setInterval(() => void sessions.expireIdle(Date.now()), 60_000).unref();
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://${urlHost(options.host)}:${port}${MCP_PATH}`,
+    expireIdleSessions: (now = Date.now()) => sessions.expireIdle(now),
+    async close() {
+      closing = true;
+      clearInterval(sweep);
+      stopPublishing();
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      if (inFlight > 0) {
+        await new Promise<void>((resolve) => {
+          drained = resolve;
+          setTimeout(resolve, DRAIN_MS).unref();
+        });
+      }
+      await modern.close();
+      await sessions.closeAll();
+      server.closeAllConnections();
+      await stopped;
+    },
+  };
+}
+
+function pathRefusal(request: Request): Response | undefined {
+  if (new URL(request.url).pathname === MCP_PATH) return undefined;
+  return jsonRpcError(404, -32000, `Not found: the MCP endpoint is ${MCP_PATH}.`);
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+/** Compares digests, so neither the token's length nor its bytes leak through timing. */
+function bearerMatches(header: string | null, expected: Buffer): boolean {
+  const match = /^Bearer +(\S+) *$/i.exec(header ?? '');
+  return match?.[1] !== undefined && timingSafeEqual(digest(match[1]), expected);
+}
+
+/**
+ * The Host (and Origin) names a client may use: the loopback names; for another address, that
+ * address too, and for a wildcard bind every address of this machine and its host name.
+ */
+function allowedHostnames(host: string): string[] {
+  const names = new Set(localhostAllowedHostnames());
+  if (isLoopbackHost(host)) return [...names];
+  const bare = host.replace(/^\[(.*)\]$/, '$1');
+  if (bare === '0.0.0.0' || bare === '::') {
+    for (const entries of Object.values(os.networkInterfaces())) {
+      for (const entry of entries ?? [])
+        names.add(entry.family === 'IPv6' ? `[${entry.address}]` : entry.address);
+    }
+    names.add(os.hostname().toLowerCase());
+  } else {
+    names.add(urlHost(bare).toLowerCase());
+  }
+  return [...names];
+}
+
+function urlHost(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
