@@ -117,12 +117,12 @@ export function withoutRequestedPlaintext(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutRequestedPlaintext);
   if (value === null || typeof value !== 'object') return value;
   const record = value as Record<string, unknown>;
+  // read_memories answers not_found beside its memories; a search page (whose next_cursor is
+  // left out on the last page) does not.
   const allowed = Array.isArray(record.memories)
     ? 'not_found' in record
       ? 'content'
-      : 'next_cursor' in record
-        ? 'snippet'
-        : undefined
+      : 'snippet'
     : undefined;
   return Object.fromEntries(
     Object.entries(record).map(([key, item]) => {
