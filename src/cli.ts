@@ -47,17 +47,20 @@ type Command = (args: readonly string[], env: NodeJS.ProcessEnv) => Promise<numb
 /** A command line that does not parse: answered with the usage line and exit code 2, as is usual. */
 class UsageError extends ConfigError {}
 
-/** Parses a command's arguments and loads the configuration; only `import` takes a positional. */
-function setup(args: readonly string[], env: NodeJS.ProcessEnv, commandOptions = {}, takesFile = false) {
-  let line: ReturnType<typeof parseCommandLine>;
+function parseLine(args: readonly string[], commandOptions = {}): ReturnType<typeof parseCommandLine> {
   try {
-    line = parseCommandLine(args, commandOptions);
+    return parseCommandLine(args, commandOptions);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     // node:util's parseArgs goes on about positionals that start with a dash; the option is the news.
     const unknown = /^Unknown option '([^']+)'/.exec(error.message);
     throw new UsageError(unknown ? `Unknown option ${unknown[1]}.` : error.message);
   }
+}
+
+/** Parses a command's arguments and loads the configuration; only `import` takes a positional. */
+function setup(args: readonly string[], env: NodeJS.ProcessEnv, commandOptions = {}, takesFile = false) {
+  const line = parseLine(args, commandOptions);
   if (!takesFile && line.positionals.length > 0) {
     throw new UsageError(`Unexpected argument "${line.positionals[0]}".`);
   }
@@ -108,7 +111,7 @@ const COMMANDS: Record<string, Command> = {
     }
   },
   serve: async (args, env) => {
-    const line = parseCommandLine(args, { http: { type: 'boolean' } });
+    const line = parseLine(args, { http: { type: 'boolean' } });
     if (line.commandFlags.http !== true && ('port' in line.configFlags || 'host' in line.configFlags)) {
       throw new UsageError('--port and --host are for serve --http.');
     }

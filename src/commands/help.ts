@@ -10,12 +10,13 @@ interface CommandHelp {
 
 const HELP: Record<string, CommandHelp> = {
   serve: {
-    usage: 'memoram-mcp [serve] [--http [--port N] [--host H]] [OPTIONS]',
+    usage: 'memoram-mcp serve [--http [--port N] [--host H]] [OPTIONS]',
     text:
-      'Serves MCP over stdio: what an MCP client runs. stdout carries only JSON-RPC; logs go to stderr.\n\n' +
-      '  --http      serve MCP over Streamable HTTP at /mcp instead (the URL is printed on stderr)\n' +
-      '  --port N    the HTTP port (default 3939; 0 for any free port)\n' +
-      '  --host H    the HTTP address (default 127.0.0.1; any other needs MEMORAM_HTTP_TOKEN)',
+      'Serves MCP over stdio (also with no command at all): what an MCP client runs. stdout carries\n' +
+      'only JSON-RPC; logs go to stderr.\n\n' +
+      '  --http              serve Streamable HTTP at /mcp instead, for several clients at once\n' +
+      '  --port N, --host H  where it listens (loopback by default; any other address needs\n' +
+      '                      MEMORAM_HTTP_TOKEN)',
   },
   authorize: {
     usage: 'memoram-mcp authorize [--no-browser] [--memory-key K] [OPTIONS]',

@@ -33,8 +33,8 @@ describe('--help', () => {
 describe('a command line that does not parse', () => {
   it.each([
     [['import', '--bogus', 'file.json'], 'Unknown option --bogus.', 'Usage: memoram-mcp import FILE'],
-    [['serve', '--nope'], 'Unknown option --nope.', 'Usage: memoram-mcp [serve]'],
-    [['--nope'], 'Unknown option --nope.', 'Usage: memoram-mcp [serve]'],
+    [['serve', '--nope'], 'Unknown option --nope.', 'Usage: memoram-mcp serve'],
+    [['--nope'], 'Unknown option --nope.', 'Usage: memoram-mcp serve'],
     [['status', 'extra'], 'Unexpected argument "extra".', 'Usage: memoram-mcp status'],
     [['import'], 'import needs the FILE to read.', 'Usage: memoram-mcp import FILE'],
     [['frobnicate'], 'unknown command "frobnicate"', 'Usage: memoram-mcp COMMAND'],

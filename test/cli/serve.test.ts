@@ -110,13 +110,13 @@ describe('memoram-mcp serve over stdio', () => {
 
   it('refuses a stray argument instead of ignoring it', async () => {
     const result = await runCli(['serve', 'extra'], home.env);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toContain('Unexpected argument "extra"');
   });
 
   it('says so for an unknown command', async () => {
     const result = await runCli(['frobnicate'], home.env);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toContain('unknown command');
   });
 });

@@ -4,7 +4,7 @@
  * portability problems), resource and prompt, and calls each one. Each run starts a fresh server
  * process on the same store, as a client restarting it would.
  */
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -152,5 +152,76 @@ describe('the MCP Inspector CLI over stdio', { timeout: 120_000 }, () => {
       );
       expect(messages[0]?.content.text).toContain('coffee');
     }
+  });
+});
+
+describe('the MCP Inspector CLI over Streamable HTTP', { timeout: 120_000 }, () => {
+  let server: ChildProcess;
+  let url: string;
+
+  beforeAll(async () => {
+    const env = {
+      ...process.env,
+      MEMORAM_DATA_DIR: path.join(dir, 'data'),
+      MEMORAM_CONFIG_DIR: path.join(dir, 'config'),
+      MEMORAM_BACKEND: 'local',
+    };
+    server = spawn(process.execPath, [CLI, 'serve', '--http', '--port', '0'], { env });
+    url = await new Promise<string>((resolve, reject) => {
+      let stderr = '';
+      server.stderr?.on('data', (chunk: Buffer) => {
+        stderr += String(chunk);
+        const found = /serving MCP over Streamable HTTP at (\S+)/.exec(stderr);
+        if (found) resolve(found[1]!);
+      });
+      server.once('exit', (code) => reject(new Error(`serve --http exited (${code}): ${stderr}`)));
+    });
+  });
+
+  afterAll(async () => {
+    server.kill('SIGTERM');
+    await new Promise((resolve) => server.once('exit', resolve));
+  });
+
+  async function overHttp(...args: string[]): Promise<Run> {
+    const env = { ...process.env, HOME: dir, MCP_CATALOG_PATH: path.join(dir, 'catalog.json') };
+    return promisify(execFile)(process.execPath, [INSPECTOR, '--cli', url, ...args], {
+      env,
+      timeout: 30_000,
+    });
+  }
+
+  it('lists the tools with no portability warning, and calls one', async () => {
+    const listed = await overHttp('--strict', '--method', 'tools/list');
+    expect(json<{ tools: unknown[] }>(listed).tools).toHaveLength(7);
+    expect(listed.stderr).not.toMatch(/warning|error|portab/i);
+    const result = json<ToolResult>(
+      await overHttp(
+        '--method',
+        'tools/call',
+        '--tool-name',
+        'create_memory',
+        '--tool-arg',
+        'content=Over HTTP.',
+      ),
+    );
+    expect(result.isError).toBeFalsy();
+    const found = json<ToolResult>(
+      await overHttp('--method', 'tools/call', '--tool-name', 'search_memories', '--tool-arg', 'query=HTTP'),
+    );
+    expect(JSON.stringify(found.structuredContent)).toContain(String(result.structuredContent?.['id']));
+  });
+
+  it('lists and reads the resources and prompts', async () => {
+    const { resources } = json<{ resources: { uri: string }[] }>(
+      await overHttp('--method', 'resources/list'),
+    );
+    expect(resources.map((resource) => resource.uri)).toEqual(expect.arrayContaining(['memoram://status']));
+    const read = json<{ contents: { uri: string }[] }>(
+      await overHttp('--method', 'resources/read', '--uri', 'memoram://status'),
+    );
+    expect(read.contents[0]?.uri).toBe('memoram://status');
+    const { prompts } = json<{ prompts: { name: string }[] }>(await overHttp('--method', 'prompts/list'));
+    expect(prompts.map((prompt) => prompt.name).sort()).toEqual(['recall', 'remember']);
   });
 });

@@ -102,9 +102,8 @@ export function textOf(result: ToolResult): string {
 /**
  * `value` without the memory plaintext the model asked for: the `content` of each memory in a
  * read_memories result and the `snippet` of each search hit. Both results are recognised by shape
- * ({memories, not_found}, and any other {memories} for a search page, whose cursor is left out on
- * its last page), wherever they sit: as structuredContent, as the JSON text block that repeats it,
- * or inside a JSON-RPC response line.
+ * ({memories, not_found} and {memories, next_cursor}), wherever they sit: as structuredContent, as
+ * the JSON text block that repeats it, or inside a JSON-RPC response line.
  */
 export function withoutRequestedPlaintext(value: unknown): unknown {
   if (typeof value === 'string') {
@@ -118,10 +117,12 @@ export function withoutRequestedPlaintext(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutRequestedPlaintext);
   if (value === null || typeof value !== 'object') return value;
   const record = value as Record<string, unknown>;
+  // read_memories answers not_found beside its memories; a search page (whose next_cursor is
+  // left out on the last page) does not.
   const allowed = Array.isArray(record.memories)
     ? 'not_found' in record
       ? 'content'
-      : 'snippet' // a search page: its cursor is left out when there is no next page
+      : 'snippet'
     : undefined;
   return Object.fromEntries(
     Object.entries(record).map(([key, item]) => {

@@ -179,7 +179,7 @@ describe('serve options', () => {
     ]) {
       const result = await runCli(args, home.env);
       expect(result.code).toBe(2);
-      expect(result.stderr).toContain('Usage: memoram-mcp [serve] [--http [--port N] [--host H]]');
+      expect(result.stderr).toContain('Usage: memoram-mcp serve [--http [--port N] [--host H]]');
       expect(result.stdout).toBe('');
     }
   });
