@@ -102,8 +102,9 @@ export function textOf(result: ToolResult): string {
 /**
  * `value` without the memory plaintext the model asked for: the `content` of each memory in a
  * read_memories result and the `snippet` of each search hit. Both results are recognised by shape
- * ({memories, not_found} and {memories, next_cursor}), wherever they sit: as structuredContent, as
- * the JSON text block that repeats it, or inside a JSON-RPC response line.
+ * ({memories, not_found}, and any other {memories} for a search page, whose cursor is left out on
+ * its last page), wherever they sit: as structuredContent, as the JSON text block that repeats it,
+ * or inside a JSON-RPC response line.
  */
 export function withoutRequestedPlaintext(value: unknown): unknown {
   if (typeof value === 'string') {
