@@ -129,23 +129,6 @@ function recent(
   };
 }
 
-/**
- * The rowid above which a term has about TERM_CAP matches (undefined when it has fewer in all):
- * windows of the newest rowids, doubling, each counted forwards with a limit. FTS5 reads a term's
- * list forwards cheaply, but loads all of it to read it backwards, which a common word's
- * tens of thousands of entries make slow.
- */
-function recentWindow(sql: Sql, expr: string): number | undefined {
-  const newest = (sql('SELECT max(rowid) FROM memories').pluck().get() as number | null) ?? 0;
-  const count = sql(
-    `SELECT count(*) FROM (SELECT rowid FROM memories_fts WHERE memories_fts MATCH ? AND rowid > ? LIMIT ${TERM_CAP})`,
-  ).pluck();
-  for (let window = TERM_CAP; window < newest; window *= 2) {
-    if ((count.get(expr, newest - window) as number) >= TERM_CAP) return newest - window;
-  }
-  return undefined;
-}
-
 /** Per matching memory: summed relevance, importance, updated time (ms). */
 type Hits = Map<number, [number, number | null, number]>;
 
@@ -154,7 +137,11 @@ type Hits = Map<number, [number, number | null, number]>;
  * term matches nothing at all. The join reads each match's importance and age in the same pass.
  */
 function scoreTerm(sql: Sql, expr: string, filter: Filter, hits: Hits): boolean {
-  const bound = recentWindow(sql, expr);
+  const bound = sql(
+    `SELECT rowid FROM memories_fts WHERE memories_fts MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ${TERM_CAP}`,
+  )
+    .pluck()
+    .get(expr) as number | undefined;
   const rows = sql(
     `SELECT f.rowid, f.rank, m.importance, m.updated_ms FROM memories_fts f CROSS JOIN memories m ON m.rowid = f.rowid
      WHERE memories_fts MATCH ? AND f.rowid > ? AND ${filter.sql}`,
@@ -166,7 +153,7 @@ function scoreTerm(sql: Sql, expr: string, filter: Filter, hits: Hits): boolean 
     if (known) known[0] -= rank;
     else hits.set(rowid, [-rank, importance, updatedMs]);
   }
-  return rows.length > 0;
+  return rows.length > 0 || bound !== undefined;
 }
 
 export function expandTerms(sql: Sql, terms: readonly QueryTerm[], filter: Filter, scores: Hits): string[] {
