@@ -301,4 +301,22 @@ describe('the words in a hostile query still find what they name', () => {
     expect(found).toContain(ids['postgres']);
     expect(found).toContain(ids['pixel']);
   });
+
+  it.each(Array.from({ length: 10 }, (_, index) => 2000 + index))(
+    'a word inside 500 characters of noise still finds its memory (seed %i)',
+    async (seed) => {
+      const side = (LIMITS.queryChars - ' scooters '.length) / 2;
+      const query = `${noise(seed, Math.floor(side), { quotes: false })} scooters ${noise(seed + 1, Math.ceil(side), { quotes: false })}`;
+      expect(query.length).toBe(LIMITS.queryChars);
+      expect(await expectAnswers(query)).toContain(ids['pixel']);
+    },
+  );
+});
+
+describe('long queries', () => {
+  it('a question of more than twelve words still finds the memory only its last word names', async () => {
+    const query =
+      'Please look through everything saved over recent months and tell me, plainly and honestly, whether anything mentions scooters';
+    expect(await expectAnswers(query)).toContain(ids['pixel']);
+  });
 });
