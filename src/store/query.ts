@@ -21,6 +21,8 @@ export interface QueryTerm {
 
 /** A query's terms are looked up one by one: past this many, the rest only add noise and cost. */
 export const MAX_TERMS = 12;
+/** Words read from a query: noise or a long question may bury the words that match past MAX_TERMS. */
+export const MAX_PARSED = 250;
 
 const WORD = /[\p{L}\p{N}\p{M}]+/gu;
 
@@ -44,7 +46,7 @@ export function parseQuery(query: string): QueryTerm[] {
   const terms: QueryTerm[] = [];
   const seen = new Set<string>();
   const add = (term: QueryTerm) => {
-    if (seen.has(term.expr) || terms.length >= MAX_TERMS) return;
+    if (seen.has(term.expr) || terms.length >= MAX_PARSED) return;
     seen.add(term.expr);
     terms.push(term);
   };

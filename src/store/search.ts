@@ -9,7 +9,7 @@
  */
 import type Database from 'better-sqlite3-multiple-ciphers';
 import type { MemorySummary, SearchFilters, SearchPage, SearchParams } from '../memory/types.js';
-import { parseQuery, type QueryTerm } from './query.js';
+import { MAX_TERMS, parseQuery, type QueryTerm } from './query.js';
 import { type CursorPosition, decodeSearchCursor, encodeSearchCursor, searchKey } from './search-cursor.js';
 import { snippetAt } from './snippet.js';
 import { closeWords, completions } from './vocabulary.js';
@@ -158,7 +158,11 @@ function scoreTerm(sql: Sql, expr: string, filter: Filter, hits: Hits): boolean 
 
 export function expandTerms(sql: Sql, terms: readonly QueryTerm[], filter: Filter, scores: Hits): string[] {
   const used: string[] = [];
+  // MAX_TERMS bounds the terms that match and the typo lookups, not the words read.
+  let matched = 0;
+  let fixes = 0;
   for (const term of terms) {
+    if (matched >= MAX_TERMS) break;
     let found = scoreTerm(sql, term.expr, filter, scores);
     if (found) used.push(term.expr);
     // The last word completes only when it is not a word of its own: "espres", not "cat".
@@ -171,7 +175,8 @@ export function expandTerms(sql: Sql, terms: readonly QueryTerm[], filter: Filte
         }
       }
     }
-    if (!found && term.word) {
+    if (found) matched++;
+    if (!found && term.word && fixes++ < MAX_TERMS) {
       for (const word of closeWords(sql, term.word)) {
         const expr = `"${word}"`;
         if (scoreTerm(sql, expr, filter, scores)) used.push(expr);
