@@ -7,6 +7,10 @@
  * `memory_tags` holds them one per row, for filters and counts. `cjk` holds the text's CJK runs
  * as overlapping bigrams (cjk.ts), so scripts written without spaces are searchable word by word.
  * `sealed` keeps content that no key opened, exactly as it came, so nothing is lost.
+ *
+ * `memories_scoring` holds, per row, what ranking and filters read besides the index (importance,
+ * times, source): a search reads each match's entry there rather than its whole row, whose
+ * content spreads the table over many pages, each decrypted when read.
  */
 import type { Migration } from './migrate.js';
 
@@ -69,4 +73,5 @@ export const MEMORY_MIGRATIONS: readonly Migration[] = [
       VALUES (new.rowid, new.title, new.summary, new.tags, new.content, new.cjk);
   END;
   `,
+  'CREATE INDEX memories_scoring ON memories (rowid, importance, updated_ms, created_ms, source);',
 ];

@@ -4,8 +4,10 @@
  * (its score is a sum over phrases), but lets each term's cost be bounded: a term found in more
  * than TERM_CAP memories is scored over its TERM_CAP most recent ones, so a common word's tens of
  * thousands of matches cost what a rarer word's do. (A common word weighs little in BM25, and
- * recency favours those memories anyway; the rarer words of a query are scored in full.) Relevance, relative to the best hit, is then
- * blended with importance and recency (read in the same join) and the page kept in one pass.
+ * recency favours those memories anyway; the rarer words of a query are scored in full.)
+ * Relevance, relative to the best hit, is then blended with importance and recency (read in the
+ * same join, from the small memories_scoring index rather than the rows) and the page kept in one
+ * pass.
  */
 import type Database from 'better-sqlite3-multiple-ciphers';
 import type { MemorySummary, SearchFilters, SearchPage, SearchParams } from '../memory/types.js';
@@ -143,7 +145,8 @@ function scoreTerm(sql: Sql, expr: string, filter: Filter, hits: Hits): boolean 
     .pluck()
     .get(expr) as number | undefined;
   const rows = sql(
-    `SELECT f.rowid, f.rank, m.importance, m.updated_ms FROM memories_fts f CROSS JOIN memories m ON m.rowid = f.rowid
+    `SELECT f.rowid, f.rank, m.importance, m.updated_ms
+     FROM memories_fts f CROSS JOIN memories m INDEXED BY memories_scoring ON m.rowid = f.rowid
      WHERE memories_fts MATCH ? AND f.rowid > ? AND ${filter.sql}`,
   )
     .raw()

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/store/database.js';
 import { MemoryDatabase } from '../../src/store/memory-db.js';
+import { MEMORY_MIGRATIONS } from '../../src/store/memory-schema.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
 
 let dir: string;
@@ -55,6 +57,16 @@ describe('MemoryDatabase', () => {
     expect(ids(db.search({ query: '寿司' }))).toEqual([ja.memory.id]);
     expect(db.search({ query: '咖啡' }).memories[0]?.snippet).toContain('咖啡');
     expect(db.search({ query: 'machine' }).memories[0]?.snippet).toContain('machine');
+  });
+
+  it('centres snippets on the word that matched, as typed or only as the index sees it', () => {
+    const filler = (from: number) => Array.from({ length: 60 }, (_, i) => `filler${from + i}`).join(' ');
+    db.create({ content: `${filler(0)} she kept running late ${filler(100)}` }, fp());
+    db.create({ content: `${filler(200)} the Café Cler ${filler(300)}` }, fp());
+    db.create({ content: `${filler(400)} Kombucha brewing ${filler(500)}` }, fp());
+    expect(db.search({ query: 'run' }).memories[0]?.snippet).toContain('running');
+    expect(db.search({ query: 'cafe' }).memories[0]?.snippet).toContain('Café');
+    expect(db.search({ query: 'kombucha' }).memories[0]?.snippet).toContain('Kombucha');
   });
 });
 
@@ -158,5 +170,36 @@ describe('MemoryDatabase search input', () => {
     );
     expect(near.similar).toEqual([{ id: original.memory.id, title: '' }]);
     expect(db.similarTo('Something else entirely about gardening.')).toEqual([]);
+  });
+});
+
+describe('MemoryDatabase schema 2: the scoring index', () => {
+  it('is added to a schema 1 store on open, and ranking and filters read it', () => {
+    db.close();
+    const file = path.join(dir, 'schema1.db');
+    const old = openDatabase(file, { key, migrations: MEMORY_MIGRATIONS.slice(0, 1) });
+    old.close();
+    db = MemoryDatabase.open(file, { key });
+    const low = db.create(
+      { content: 'Sourdough starter feeding schedule.', importance: 0.2, source: 'a' },
+      fp(),
+    );
+    const high = db.create({ content: 'Sourdough loaf recipe.', importance: 0.9, source: 'b' }, fp());
+    expect(ids(db.search({ query: 'sourdough' })).sort()).toEqual([low.memory.id, high.memory.id].sort());
+    expect(ids(db.search({ query: 'sourdough', minImportance: 0.5 }))).toEqual([high.memory.id]);
+    expect(ids(db.search({ query: 'sourdough', source: 'a' }))).toEqual([low.memory.id]);
+    db.close();
+    const raw = openDatabase(file, { key, migrations: MEMORY_MIGRATIONS });
+    expect(raw.pragma('user_version', { simple: true })).toBe(MEMORY_MIGRATIONS.length);
+    const plan = raw
+      .prepare(
+        `EXPLAIN QUERY PLAN SELECT f.rowid, m.importance, m.updated_ms, m.created_ms, m.source
+         FROM memories_fts f CROSS JOIN memories m INDEXED BY memories_scoring ON m.rowid = f.rowid
+         WHERE memories_fts MATCH 'sourdough'`,
+      )
+      .all() as { detail: string }[];
+    expect(plan.map((step) => step.detail).join('\n')).toMatch(/COVERING INDEX memories_scoring/);
+    raw.close();
+    db = MemoryDatabase.open(file, { key });
   });
 });
