@@ -56,13 +56,21 @@ for version in "${versions[@]}"; do
     prepared=$(date +%s)
     echo "== Node $version: $command" >&2
     status=0
-    bash -c "$command" || status=$?
+    # The output is kept so a failure can be told again at the end, where a truncated CI log shows it.
+    bash -c "$command" 2>&1 | tee "$work/node$version/test.log" || status=$?
     echo "== Node $version: prepared in $((prepared - started)) s, tests took $(($(date +%s) - prepared)) s, exit $status" >&2
     exit "$status"
   ) || failed+=("$version")
 done
 
 if [ ${#failed[@]} -gt 0 ]; then
+  for version in "${failed[@]}"; do
+    echo "== Node $version: what failed" >&2
+    # vitest's failure lines, without colours; the last lines, if the command died before them.
+    sed 's/\x1b\[[0-9;]*m//g' "$work/node$version/test.log" |
+      grep -E -A12 '^ *(FAIL|×|✗)|Error:|Test Files|Tests ' | head -120 >&2 ||
+      tail -40 "$work/node$version/test.log" >&2
+  done
   echo "node-matrix: failed on Node ${failed[*]}" >&2
   exit 1
 fi
