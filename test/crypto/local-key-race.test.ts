@@ -1,25 +1,23 @@
 // Several server processes starting together on a fresh install (Claude Desktop and Cursor opening
 // at once) all create the local key at the same moment: every one must come away with the same
-// key, and none may see a half-written file and call it damaged. Runs the built module.
+// key, and none may see a half-written file and call it damaged. The children run the module
+// bundled from src/.
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { childModule } from '../helpers/child-module.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
 
-const MODULE = pathToFileURL(
-  path.join(import.meta.dirname, '..', '..', 'dist', 'crypto', 'local-key.js'),
-).href;
 const PROCESSES = 16;
 const CALLS_PER_PROCESS = 2;
 const ROUNDS = 20;
 
 // Each line on stdin names a fresh config dir; the worker answers with the keys its calls got.
-const WORKER = `
+const worker = (module: string) => `
 import { createInterface } from 'node:readline';
-const { loadOrCreateLocalKey } = await import(${JSON.stringify(MODULE)});
+const { loadOrCreateLocalKey } = await import(${JSON.stringify(module)});
 for await (const dir of createInterface({ input: process.stdin })) {
   const calls = Array.from({ length: ${CALLS_PER_PROCESS} }, () =>
     loadOrCreateLocalKey(dir).then((key) => key.toString('hex'), (error) => 'error: ' + error.message));
@@ -31,8 +29,8 @@ interface Worker {
   answer(dir: string): Promise<string[]>;
 }
 
-function startWorker(): Worker {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', WORKER], { stdio: 'pipe' });
+function startWorker(module: string): Worker {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', worker(module)], { stdio: 'pipe' });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   return {
     child,
@@ -48,7 +46,8 @@ let root: string;
 let workers: Worker[];
 beforeAll(async () => {
   root = await makeTempDir('key-race');
-  workers = Array.from({ length: PROCESSES }, startWorker);
+  const module = await childModule('src/crypto/local-key.ts', root);
+  workers = Array.from({ length: PROCESSES }, () => startWorker(module));
 });
 afterAll(async () => {
   for (const worker of workers) worker.child.stdin.end();

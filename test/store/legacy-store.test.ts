@@ -6,15 +6,15 @@ import { cpSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fingerprint, seal } from '../../src/crypto/codec.js';
 import { inspectStoreFile } from '../../src/store/database.js';
 import { LOCAL_USER_ID, openLocalBackend } from '../../src/store/local-backend.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
+import { childModule } from '../helpers/child-module.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
-const DIST = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist');
 const KEY = createHash('sha256').update('memoram-mcp v0.1 migration fixture key').digest();
 
 let dir: string;
@@ -75,8 +75,17 @@ function makeOldStore(file: string, count: number): string[] {
   return contents;
 }
 
-const CONVERT = `
-  const { openLocalBackend } = await import(${JSON.stringify(path.join(DIST, 'store', 'local-backend.js'))});
+// The child runs the local backend bundled from src/ (plain Node cannot load TypeScript).
+let modules: string;
+let backendModule: string;
+beforeAll(async () => {
+  modules = await makeTempDir('legacy-modules');
+  backendModule = await childModule('src/store/local-backend.ts', modules);
+});
+afterAll(() => removeTempDir(modules));
+
+const convert = () => `
+  const { openLocalBackend } = await import(${JSON.stringify(backendModule)});
   process.stdout.write('started\\n');
   const backend = await openLocalBackend(JSON.parse(process.argv[1]));
   process.stdout.write('count ' + (await backend.count()) + '\\n');
@@ -84,7 +93,7 @@ const CONVERT = `
 `;
 
 function convertInChild(killAfterMs?: number): Promise<string> {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', CONVERT, JSON.stringify(dirs())]);
+  const child = spawn(process.execPath, ['--input-type=module', '-e', convert(), JSON.stringify(dirs())]);
   let out = '';
   child.stdout.on('data', (chunk) => {
     out += chunk;
@@ -100,7 +109,8 @@ describe('converting a 0.1 store', () => {
     const contents = makeOldStore(dirs().storeFile, 3000);
     const kinds = new Set<string>();
     for (const delay of [0, 30, 120, 300, 500, 700, 900, 1200, 1600, 2200]) {
-      await convertInChild(delay);
+      // Each child got as far as opening the store: a child that cannot load its module proves nothing.
+      expect(await convertInChild(delay)).toContain('started');
       kinds.add(inspectStoreFile(dirs().storeFile));
     }
     expect([...kinds].every((kind) => kind === 'plaintext' || kind === 'encrypted')).toBe(true);
