@@ -187,6 +187,7 @@ export class MemoryService {
       if (batch.length >= IMPORT_BATCH) await flush();
     }
     await flush();
+    if (report.created > 0) await this.backend.compact?.();
     return report;
   }
 

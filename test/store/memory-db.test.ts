@@ -203,3 +203,22 @@ describe('MemoryDatabase schema 2: the scoring index', () => {
     db = MemoryDatabase.open(file, { key });
   });
 });
+
+describe('MemoryDatabase.optimizeIndex', () => {
+  it('leaves every answer as it was, and later writes and deletes still show', () => {
+    const made = db.createMany(
+      Array.from({ length: 300 }, (_, i) => ({
+        fields: { content: `Note ${i} about ${['tea', 'coffee', 'cocoa'][i % 3]} and topic${i % 17}.` },
+        fingerprint: fp(),
+      })),
+    );
+    const queries = ['tea', 'coffee topic3', 'cocoa', 'topic1', 'note'];
+    const before = queries.map((query) => db.search({ query, limit: 50 }, 0));
+    db.optimizeIndex();
+    expect(queries.map((query) => db.search({ query, limit: 50 }, 0))).toEqual(before);
+    const later = db.create({ content: 'A later note about matcha.' }, fp());
+    expect(ids(db.search({ query: 'matcha' }))).toEqual([later.memory.id]);
+    expect(db.delete(made[0]!.memory.id)).toBe(true);
+    expect(ids(db.search({ query: 'tea', limit: 200 }))).not.toContain(made[0]!.memory.id);
+  });
+});
