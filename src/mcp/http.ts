@@ -8,6 +8,7 @@
  * In front of both, in this order: the Host and Origin checks against DNS rebinding (the SDK's
  * validators), the path, then the bearer token when one is configured. Bodies are bounded by the
  * SDK (413 past the bound); slow clients by the node:http timeouts; abandoned sessions by expiry.
+ * A request for a tool or prompt named like an Object.prototype property is answered here.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer as createNodeServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -17,19 +18,24 @@ import {
   createMcpHandler,
   hostHeaderValidationResponse,
   isLegacyRequest,
+  type JSONRPCMessage,
   localhostAllowedHostnames,
   type McpServer,
   originValidationResponse,
+  parseJSONRPCMessage,
 } from '@modelcontextprotocol/server';
 import type { Connection } from '../connection/connection.js';
 import type { Logger } from '../log/logger.js';
 import { jsonRpcError, sendWebResponse, toWebRequest } from './http-bridge.js';
 import { createSessions, type Served } from './http-sessions.js';
+import { prototypeNameAnswer } from './inbound-guard.js';
 import { publishResourceChanges } from './resources.js';
 
 export const MCP_PATH = '/mcp';
 /** The SDK's default, stated: a memory is at most a few hundred KiB. */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** Bodies up to this long are read for the tool and prompt name check: a call naming one is short. */
+const NAME_CHECK_MAX_BYTES = 64 * 1024;
 const HEADERS_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 60_000;
 const SESSION_IDLE_MS = 30 * 60_000;
@@ -100,6 +106,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         : undefined);
     if (refused) return { response: refused, done: () => {} };
     const method = request.method.toUpperCase();
+    const unknownName = method === 'POST' ? await prototypeNameRefusal(request) : undefined;
+    if (unknownName) return { response: unknownName, done: () => {} };
     const legacy =
       (method === 'POST' &&
         (await isLegacyRequest(request, undefined, { maxRequestBodySize: MAX_BODY_BYTES }))) ||
@@ -174,6 +182,25 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       await stopped;
     },
   };
+}
+
+/**
+ * The answer to a request for a tool or prompt named like an Object.prototype property, which
+ * the SDK would look up there (inbound-guard.ts; stdio checks it in its transport). Read from a
+ * copy of a body of declared, small length (a call's is): the SDK reads the original, and
+ * answers whatever is too big or does not parse.
+ */
+async function prototypeNameRefusal(request: Request): Promise<Response | undefined> {
+  const length = Number(request.headers.get('content-length'));
+  if (!(length > 0 && length <= NAME_CHECK_MAX_BYTES)) return undefined;
+  let message: JSONRPCMessage;
+  try {
+    message = parseJSONRPCMessage(JSON.parse(await request.clone().text()));
+  } catch {
+    return undefined;
+  }
+  const answer = prototypeNameAnswer(message);
+  return answer ? Response.json(answer) : undefined;
 }
 
 function pathRefusal(request: Request): Response | undefined {

@@ -5,7 +5,8 @@
  * object, so `__proto__` or `toString` finds Object.prototype and answers "Tool … disabled".
  * This module judges each parsed message: pass it on, answer it with a JSON-RPC error here
  * (every request with an id gets one), or drop it (a notification or a response nobody asked for).
- * Transports call it for every message; it holds no state.
+ * The stdio transport calls it for every message (over HTTP the SDK answers malformed messages
+ * itself, and http.ts checks only the names); it holds no state.
  */
 import {
   INVALID_PARAMS,
@@ -70,16 +71,20 @@ export function judgeInbound(value: unknown): Verdict {
   } catch {
     return judgeMalformed(value);
   }
+  const answer = prototypeNameAnswer(message);
+  if (answer) return { kind: 'answer', answer, reason: 'a name that only Object.prototype has' };
+  return { kind: 'deliver', message };
+}
+
+/**
+ * The answer to a request for a tool or prompt named like a property of Object.prototype
+ * (`__proto__`, `toString`), which the SDK would find there; undefined for any other message.
+ * The HTTP face, where the SDK answers malformed messages itself, needs only this check.
+ */
+export function prototypeNameAnswer(message: JSONRPCMessage): ErrorAnswer | undefined {
   const unknownName = prototypeName(message);
   const id = 'id' in message ? message.id : undefined;
-  if (unknownName && id !== undefined) {
-    return {
-      kind: 'answer',
-      answer: errorAnswer(id, INVALID_PARAMS, unknownName),
-      reason: 'a name that only Object.prototype has',
-    };
-  }
-  return { kind: 'deliver', message };
+  return unknownName && id !== undefined ? errorAnswer(id, INVALID_PARAMS, unknownName) : undefined;
 }
 
 /** MCP has no batches (removed in 2025-06-18); each request in one is answered, none is run. */

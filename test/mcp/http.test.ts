@@ -58,6 +58,15 @@ describe.each<Era>(['legacy', 'modern'])('serve --http, %s era', (era) => {
     const authorize = structured<{ state: string }>(await callTool(client, 'authorize'));
     expect(authorize.state).toBe('local');
   });
+
+  it('answers a tool or prompt named like an Object.prototype property with "not found"', async () => {
+    const client = await connect(era);
+    for (const name of ['__proto__', 'toString']) {
+      await expect(client.callTool({ name, arguments: {} })).rejects.toThrow(`Tool ${name} not found`);
+      await expect(client.getPrompt({ name })).rejects.toThrow(`Prompt ${name} not found`);
+    }
+    expect((await client.listTools()).tools).toHaveLength(7);
+  });
 });
 
 describe('serve --http with several clients', () => {
