@@ -67,6 +67,9 @@ describe('MemoryDatabase', () => {
     expect(db.search({ query: 'run' }).memories[0]?.snippet).toContain('running');
     expect(db.search({ query: 'cafe' }).memories[0]?.snippet).toContain('Café');
     expect(db.search({ query: 'kombucha' }).memories[0]?.snippet).toContain('Kombucha');
+    // Matched in the title only: the snippet is the start of the content.
+    db.create({ content: `${filler(600)} and more`, title: 'Sauerkraut' }, fp());
+    expect(db.search({ query: 'sauerkraut' }).memories[0]?.snippet).toMatch(/^filler600 /);
   });
 });
 
@@ -220,5 +223,39 @@ describe('MemoryDatabase.optimizeIndex', () => {
     expect(ids(db.search({ query: 'matcha' }))).toEqual([later.memory.id]);
     expect(db.delete(made[0]!.memory.id)).toBe(true);
     expect(ids(db.search({ query: 'tea', limit: 200 }))).not.toContain(made[0]!.memory.id);
+  });
+});
+
+describe('MemoryDatabase search: filters', () => {
+  it('rank exactly as without them when every memory passes', () => {
+    const words = ['tea', 'coffee', 'cocoa', 'matcha', 'chai', 'mate', 'kvass', 'kefir'];
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 48271) % 2147483647;
+      return seed / 2147483647;
+    };
+    const pick = () => words[Math.floor(random() ** 2 * words.length)]!;
+    for (let day = 0; day < 20; day++) {
+      db.createMany(
+        Array.from({ length: 40 }, () => ({
+          fields: {
+            content: Array.from({ length: 3 + Math.floor(random() * 20) }, pick).join(' '),
+            title: random() < 0.3 ? pick() : '',
+            importance: Math.round(random() * 100) / 100,
+          },
+          fingerprint: fp(),
+        })),
+        new Date(Date.UTC(2026, 0, 1 + day * 15)),
+      );
+    }
+    const now = Date.UTC(2026, 11, 1);
+    for (const query of ['tea', 'kefir', 'coffee kvass', 'mate chai', 'cocoa tea matcha']) {
+      for (const limit of [1, 5, 10]) {
+        const plain = db.search({ query, limit }, now);
+        const full = db.search({ query, limit, minImportance: 0 }, now);
+        expect(plain.memories, `${query} / ${limit}`).toEqual(full.memories);
+        expect(plain.next_cursor === null).toBe(full.next_cursor === null);
+      }
+    }
   });
 });
