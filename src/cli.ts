@@ -155,6 +155,7 @@ const COMMANDS: Record<string, Command> = {
       importMemories(connection.service(), entries),
     );
     for (const failure of report.failed) process.stderr.write(`entry ${failure.index}: ${failure.reason}\n`);
+    for (const warning of report.warnings) process.stderr.write(`warning: ${warning}\n`);
     process.stderr.write(
       `imported ${report.created} new, ${report.deduplicated} already present, ${report.failed.length} rejected\n`,
     );

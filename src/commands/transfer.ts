@@ -104,6 +104,8 @@ export interface ImportReport {
   created: number;
   deduplicated: number;
   failed: { index: number; reason: string }[];
+  /** What went wrong after every memory was written (the index compaction). */
+  warnings: string[];
 }
 
 /** Imports through the service (limits, defaults, dedup), batched where the backend batches. */

@@ -115,8 +115,8 @@ export interface MemoryBackend {
   create(fields: MemoryFields, fingerprint: string, signal?: AbortSignal): Promise<CreateOutcome>;
   /** Many creates at once, for import: one transaction per batch where the backend has them. */
   createMany?(entries: readonly NewMemory[], signal?: AbortSignal): Promise<CreateOutcome[]>;
-  /** After a bulk write (import): puts the backend's search index in its fastest shape. */
-  compact?(): Promise<void>;
+  /** After a bulk write of `written` memories (import): puts the search index in its fastest shape. */
+  compact?(written: number): Promise<void>;
   /**
    * Throws MemoramError NOT_FOUND or CONFLICT (with the current updated_at in the message). The
    * result carries content only when the backend has it at hand (Memoram's PATCH answers without).

@@ -106,7 +106,7 @@ function writeConverted(file: string, legacy: Legacy, keys: LegacyKeys): void {
       for (const { memory, fingerprint: print, sealed } of legacy.memories) db.put(memory, print, sealed);
       db.setTagMeta(legacy.tags);
     });
-    db.optimizeIndex();
+    db.compactIndex();
   } finally {
     db.close(); // the last close checkpoints the WAL into the file and removes it
   }

@@ -52,8 +52,9 @@ export class LocalBackend implements MemoryBackend {
       .map(({ memory, existing }) => ({ memory, deduplicated: existing, similar: [] }));
   }
 
-  async compact(): Promise<void> {
-    this.db.optimizeIndex();
+  /** Worth its cost (a pass over the whole index) when the bulk write is a tenth of the store or more. */
+  async compact(written: number): Promise<void> {
+    if (written * 10 >= this.db.count()) this.db.compactIndex();
   }
 
   async update(id: string, patch: MemoryPatch, expectedUpdatedAt?: string): Promise<Memory> {

@@ -39,8 +39,18 @@ describe('export and import', () => {
     const json = exportJson(await from.all());
 
     const to = await open('b');
-    expect(await importMemories(to, parseImport(json))).toEqual({ created: 2, deduplicated: 0, failed: [] });
-    expect(await importMemories(to, parseImport(json))).toEqual({ created: 0, deduplicated: 2, failed: [] });
+    expect(await importMemories(to, parseImport(json))).toEqual({
+      created: 2,
+      deduplicated: 0,
+      failed: [],
+      warnings: [],
+    });
+    expect(await importMemories(to, parseImport(json))).toEqual({
+      created: 0,
+      deduplicated: 2,
+      failed: [],
+      warnings: [],
+    });
     const copied = await to.all();
     expect(
       copied.map(({ content, title, tags, importance, source }) => ({
@@ -56,16 +66,43 @@ describe('export and import', () => {
     ]);
   });
 
-  it('compacts the search index once after an import that created memories, not after one that did not', async () => {
+  it('compacts the search index after an import that created memories, not after one that did not', async () => {
     const backend = await backendOf('c');
     const compact = vi.spyOn(backend, 'compact');
     const service = new MemoryService(backend);
     const entries = Array.from({ length: 1200 }, (_, i) => ({ content: `imported note ${i} on rooibos` }));
-    expect(await importMemories(service, entries)).toMatchObject({ created: 1200 });
-    expect(compact).toHaveBeenCalledTimes(1);
+    expect(await importMemories(service, entries)).toMatchObject({ created: 1200, warnings: [] });
+    expect(compact).toHaveBeenCalledWith(1200);
     expect((await service.search({ query: 'rooibos', limit: 5 })).memories).toHaveLength(5);
     await importMemories(service, entries);
     expect(compact).toHaveBeenCalledTimes(1);
+  });
+
+  it('compacts only after a bulk write that is a tenth of the store or more', async () => {
+    const backend = await backendOf('d');
+    const service = new MemoryService(backend);
+    await importMemories(
+      service,
+      Array.from({ length: 100 }, (_, i) => ({ content: `base note ${i}` })),
+    );
+    const compactIndex = vi.spyOn(backend.db, 'compactIndex');
+    await importMemories(service, [{ content: 'one more note' }]);
+    expect(compactIndex).not.toHaveBeenCalled();
+    await importMemories(
+      service,
+      Array.from({ length: 20 }, (_, i) => ({ content: `later note ${i}` })),
+    );
+    expect(compactIndex).toHaveBeenCalledTimes(1);
+  });
+
+  it('keeps what it imported and says so when compacting the index fails', async () => {
+    const backend = await backendOf('e');
+    vi.spyOn(backend, 'compact').mockRejectedValue(new Error('database is locked'));
+    const service = new MemoryService(backend);
+    const report = await importMemories(service, [{ content: 'kept despite the failure' }]);
+    expect(report).toMatchObject({ created: 1, failed: [] });
+    expect(report.warnings).toEqual([expect.stringMatching(/not compacted \(database is locked\)/)]);
+    expect(await backend.count()).toBe(1);
   });
 
   it('imports what is valid and reports each rejected entry by index', async () => {

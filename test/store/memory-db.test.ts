@@ -207,7 +207,7 @@ describe('MemoryDatabase schema 2: the scoring index', () => {
   });
 });
 
-describe('MemoryDatabase.optimizeIndex', () => {
+describe('MemoryDatabase.compactIndex', () => {
   it('leaves every answer as it was, and later writes and deletes still show', () => {
     const made = db.createMany(
       Array.from({ length: 300 }, (_, i) => ({
@@ -217,7 +217,7 @@ describe('MemoryDatabase.optimizeIndex', () => {
     );
     const queries = ['tea', 'coffee topic3', 'cocoa', 'topic1', 'note'];
     const before = queries.map((query) => db.search({ query, limit: 50 }, 0));
-    db.optimizeIndex();
+    db.compactIndex();
     expect(queries.map((query) => db.search({ query, limit: 50 }, 0))).toEqual(before);
     const later = db.create({ content: 'A later note about matcha.' }, fp());
     expect(ids(db.search({ query: 'matcha' }))).toEqual([later.memory.id]);
