@@ -43,7 +43,7 @@ for version in "${versions[@]}"; do
 
   # The working tree as git sees it (tracked and untracked files, minus ignored ones), so local
   # changes are tested too; a clean clone gives exactly the commit.
-  rm -rf "$copy" && mkdir -p "$copy"
+  rm -rf "$copy" "$work/node$version/test.log" && mkdir -p "$copy"
   (cd "$repo" && git ls-files -z --cached --others --exclude-standard |
     while IFS= read -r -d '' file; do [ -e "$file" ] && printf '%s\0' "$file"; done |
     tar --null -T - -cf -) | tar -xf - -C "$copy"
@@ -66,10 +66,17 @@ done
 if [ ${#failed[@]} -gt 0 ]; then
   for version in "${failed[@]}"; do
     echo "== Node $version: what failed" >&2
-    # vitest's failure lines, without colours; the last lines, if the command died before them.
-    sed 's/\x1b\[[0-9;]*m//g' "$work/node$version/test.log" |
-      grep -E -A12 '^ *(FAIL|×|✗)|Error:|Test Files|Tests ' | head -120 >&2 ||
-      tail -40 "$work/node$version/test.log" >&2
+    if [ ! -f "$work/node$version/test.log" ]; then
+      echo "(no test output: the install before the tests failed, see above)" >&2
+      continue
+    fi
+    # vitest's summary of the failures, without colours; the last lines if it never got that far.
+    log=$(sed 's/\x1b\[[0-9;]*m//g' "$work/node$version/test.log")
+    if grep -q 'Failed Tests' <<<"$log"; then
+      sed -n '/Failed Tests/,$p' <<<"$log" | tail -150 >&2
+    else
+      tail -40 <<<"$log" >&2
+    fi
   done
   echo "node-matrix: failed on Node ${failed[*]}" >&2
   exit 1
