@@ -49,7 +49,8 @@ export interface HttpServerOptions {
   /** MEMORAM_HTTP_TOKEN: when set, every request must carry it as `Authorization: Bearer`. */
   token: string | undefined;
   connection: Connection;
-  createServer: () => McpServer;
+  /** A server for one 2026-07-28 request (followChanges false) or one 2025-era session (true). */
+  createServer: (followChanges: boolean) => McpServer;
   logger: Logger;
 }
 
@@ -70,13 +71,13 @@ export function isLoopbackHost(host: string): boolean {
 
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
   const { logger } = options;
-  const modern = createMcpHandler(() => options.createServer(), {
+  const modern = createMcpHandler(() => options.createServer(false), {
     legacy: 'reject',
     maxRequestBodySize: MAX_BODY_BYTES,
     onerror: (error) => logger.debug('request refused', { reason: error.message }),
   });
   const sessions = createSessions({
-    createServer: options.createServer,
+    createServer: () => options.createServer(true),
     logger,
     maxSessions: MAX_SESSIONS,
     idleMs: SESSION_IDLE_MS,

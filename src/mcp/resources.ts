@@ -86,6 +86,7 @@ export function registerResources(server: McpServer, deps: ServerDeps): () => vo
     (uri) => read(uri.href, async () => json(uri.href, await status(deps.connection))),
   );
   const subscribed = handleSubscriptions(server);
+  if (deps.followChanges === false) return () => {};
   const notifier = changeNotifier(server, deps, subscribed);
   const stopWatching = watchChanges(deps.connection, notifier.change);
   return () => {

@@ -23,8 +23,8 @@ async function serveOverHttp(h: Harness) {
     token: undefined,
     connection,
     logger: h.logger,
-    createServer: () =>
-      createServer({ connection, readOnly: false, logger: h.logger, version: '0.0.0-test' }),
+    createServer: (followChanges) =>
+      createServer({ connection, readOnly: false, logger: h.logger, version: '0.0.0-test', followChanges }),
   });
   onTestFinished(async () => {
     await server.close();

@@ -90,8 +90,14 @@ describe('idle sessions', () => {
       token: undefined,
       connection,
       logger: silentLogger,
-      createServer: () =>
-        createServer({ connection, readOnly: false, logger: silentLogger, version: '0.0.0-test' }),
+      createServer: (followChanges) =>
+        createServer({
+          connection,
+          readOnly: false,
+          logger: silentLogger,
+          version: '0.0.0-test',
+          followChanges,
+        }),
     });
     cleanups.push(
       () => removeTempDir(dir),
