@@ -49,8 +49,7 @@ export interface HttpServerOptions {
   /** MEMORAM_HTTP_TOKEN: when set, every request must carry it as `Authorization: Bearer`. */
   token: string | undefined;
   connection: Connection;
-  /** A server for one 2026-07-28 request (followChanges false) or one 2025-era session (true). */
-  createServer: (followChanges: boolean) => McpServer;
+  createServer: () => McpServer;
   logger: Logger;
 }
 
@@ -71,13 +70,13 @@ export function isLoopbackHost(host: string): boolean {
 
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
   const { logger } = options;
-  const modern = createMcpHandler(() => options.createServer(false), {
+  const modern = createMcpHandler(() => options.createServer(), {
     legacy: 'reject',
     maxRequestBodySize: MAX_BODY_BYTES,
     onerror: (error) => logger.debug('request refused', { reason: error.message }),
   });
   const sessions = createSessions({
-    createServer: () => options.createServer(true),
+    createServer: options.createServer,
     logger,
     maxSessions: MAX_SESSIONS,
     idleMs: SESSION_IDLE_MS,

@@ -86,7 +86,6 @@ export function registerResources(server: McpServer, deps: ServerDeps): () => vo
     (uri) => read(uri.href, async () => json(uri.href, await status(deps.connection))),
   );
   const subscribed = handleSubscriptions(server);
-  if (deps.followChanges === false) return () => {};
   const notifier = changeNotifier(server, deps, subscribed);
   const stopWatching = watchChanges(deps.connection, notifier.change);
   return () => {

@@ -18,13 +18,6 @@ export interface ServerDeps {
   readOnly: boolean;
   logger: Logger;
   version: string;
-  /**
-   * Whether this instance tells its client of memory changes itself (the default). One serving a
-   * single 2026-07-28 request over Streamable HTTP must not: the process follows the changes once
-   * for every listen stream (publishResourceChanges), and the SDK routes a per-request server's
-   * own change notifications into the listen stream it serves, so the listener heard each twice.
-   */
-  followChanges?: boolean;
 }
 
 /**

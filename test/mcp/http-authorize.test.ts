@@ -23,8 +23,8 @@ async function serveOverHttp(h: Harness) {
     token: undefined,
     connection,
     logger: h.logger,
-    createServer: (followChanges) =>
-      createServer({ connection, readOnly: false, logger: h.logger, version: '0.0.0-test', followChanges }),
+    createServer: () =>
+      createServer({ connection, readOnly: false, logger: h.logger, version: '0.0.0-test' }),
   });
   onTestFinished(async () => {
     await server.close();

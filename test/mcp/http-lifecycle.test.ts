@@ -90,14 +90,8 @@ describe('idle sessions', () => {
       token: undefined,
       connection,
       logger: silentLogger,
-      createServer: (followChanges) =>
-        createServer({
-          connection,
-          readOnly: false,
-          logger: silentLogger,
-          version: '0.0.0-test',
-          followChanges,
-        }),
+      createServer: () =>
+        createServer({ connection, readOnly: false, logger: silentLogger, version: '0.0.0-test' }),
     });
     cleanups.push(
       () => removeTempDir(dir),
