@@ -4,8 +4,8 @@
  * or on SIGINT/SIGTERM. `serve --http`: MCP over Streamable HTTP (src/mcp/http.ts) until
  * SIGINT/SIGTERM, which drain the requests in flight and close the database.
  *
- * Once the client's handshake is likely answered, the store is read once in the background, so
- * the first search finds its pages in the cache.
+ * Once the client's handshake is likely answered, the store is read once in the background (its
+ * schema and a count), so the first request does not pay for opening it.
  */
 import { setFlagsFromString } from 'node:v8';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
