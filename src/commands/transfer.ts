@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { MemoramError } from '../memory/errors.js';
-import type { MemoryService } from '../memory/service.js';
+import type { ImportReport, MemoryService } from '../memory/service.js';
 import type { Memory } from '../memory/types.js';
 
 export const EXPORT_FORMAT = 'memoram-mcp-export';
@@ -98,14 +98,6 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-export interface ImportReport {
-  created: number;
-  deduplicated: number;
-  failed: { index: number; reason: string }[];
-  /** What went wrong after every memory was written (the index compaction). */
-  warnings: string[];
 }
 
 /** Imports through the service (limits, defaults, dedup), batched where the backend batches. */

@@ -35,6 +35,15 @@ export interface CreateResult {
   similar: SimilarMemory[];
 }
 
+/** What an import did: entries created, already present, or rejected (by index, with why). */
+export interface ImportReport {
+  created: number;
+  deduplicated: number;
+  failed: { index: number; reason: string }[];
+  /** What went wrong after every memory was written (the index compaction). */
+  warnings: string[];
+}
+
 export type ChangeEvent = { type: 'created' | 'updated' | 'deleted'; ids: string[] };
 
 export interface MemoryServiceOptions {
@@ -156,18 +165,8 @@ export class MemoryService {
    * Creates many memories (import): each entry checked against the limits, written in batches
    * where the backend can batch. Invalid entries are reported by index, not written.
    */
-  async importMany(entries: readonly unknown[]): Promise<{
-    created: number;
-    deduplicated: number;
-    failed: { index: number; reason: string }[];
-    warnings: string[];
-  }> {
-    const report = {
-      created: 0,
-      deduplicated: 0,
-      failed: [] as { index: number; reason: string }[],
-      warnings: [] as string[],
-    };
+  async importMany(entries: readonly unknown[]): Promise<ImportReport> {
+    const report: ImportReport = { created: 0, deduplicated: 0, failed: [], warnings: [] };
     let batch: NewMemory[] = [];
     const flush = async () => {
       if (batch.length === 0) return;
