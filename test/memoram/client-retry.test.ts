@@ -91,7 +91,9 @@ describe('MemoramClient retries', () => {
   });
 
   it('re-posts the same body once the settle time is over, and says a copy may still land', async () => {
-    const h = await harness({ timeoutMs: 100, settleMs: 1_000 });
+    // The default timeout: a short one lets a loaded machine time out the lookups too, and their
+    // retry pauses would be counted with the settle steps.
+    const h = await harness({ settleMs: 1_000 });
     await fault(h.emu, { route: CREATE, drop: true });
     const unsettled: string[] = [];
     const body = blobBody(h, 'iv:tag:dropped');
