@@ -212,23 +212,38 @@ function ranked(
     insertRanked(best, [rowid, score], need);
   }
   const shown = best.slice(0, limit);
-  const read = sql(`SELECT ${SUMMARY_COLUMNS}, m.content FROM memories m WHERE m.rowid = ?`);
-  // The content with a mark where the first matched word starts, as the tokenizer sees it (stems, diacritics).
-  const marked = sql(
-    `SELECT highlight(memories_fts, 3, char(1), '') FROM memories_fts WHERE memories_fts MATCH ? AND rowid = ?`,
-  ).pluck();
-  const expression = used.join(' OR ');
-  const memories = shown.map(([rowid, score]) => {
-    const row = read.get(rowid) as SummaryRow & { content: string };
-    if (row.unreadable) return toSummary(row, '', score);
-    const at = (marked.get(expression, rowid) as string | undefined)?.indexOf('\u0001') ?? -1;
-    return toSummary(row, snippetFor(row.content, terms, at), score);
+  const rows = pageRows(sql, used.join(' OR '), shown);
+  const memories = shown.flatMap(([rowid, score]) => {
+    const row = rows.get(rowid);
+    if (!row) return []; // every scored row matches `used`; this only keeps the types honest
+    if (row.unreadable) return [toSummary(row, '', score)];
+    return [toSummary(row, snippetFor(row.content, terms, row.marked.indexOf('\u0001')), score)];
   });
   const last = shown.at(-1);
   return {
     memories,
     next_cursor: best.length > limit && last ? encodeSearchCursor([last[1], last[0]], key) : null,
   };
+}
+
+/**
+ * The page's rows in one statement, each with its content marked where the first matched word
+ * starts, as the tokenizer sees it (stems, diacritics); FTS5 looks each rowid up on its own.
+ */
+function pageRows(
+  sql: Sql,
+  expression: string,
+  page: readonly [rowid: number, score: number][],
+): Map<number, SummaryRow & { content: string; marked: string }> {
+  const rows = sql(
+    `SELECT ${SUMMARY_COLUMNS}, m.content, highlight(memories_fts, 3, char(1), '') AS marked
+     FROM memories_fts f CROSS JOIN memories m ON m.rowid = f.rowid
+     WHERE memories_fts MATCH ? AND f.rowid IN (SELECT value FROM json_each(?))`,
+  ).all(expression, JSON.stringify(page.map(([rowid]) => rowid))) as (SummaryRow & {
+    content: string;
+    marked: string;
+  })[];
+  return new Map(rows.map((row) => [row.rowid, row]));
 }
 
 /** Centred on the first CJK run of the query the content holds, else on the index's first match. */

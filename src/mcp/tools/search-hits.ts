@@ -50,22 +50,27 @@ export function toHit(memory: MemorySummary, callerName: string | undefined): Hi
   if (memory.source && memory.source !== callerName) hit.source = clip(memory.source, SOURCE_CHARS);
   if (memory.score !== null) hit.score = Math.round(memory.score * 100) / 100;
 
-  const title = clip(memory.title, Math.min(TITLE_CHARS, room(hit, 'title')));
-  if (title) hit.title = title;
+  // The JSON length so far, kept as fields are added rather than re-serialised for each.
+  let length = jsonLength(hit);
+  const room = (field: string) => HIT_CHARS - length - fieldOverhead(field);
+  const add = (field: 'title' | 'snippet', text: string) => {
+    hit[field] = text;
+    length += fieldOverhead(field) + jsonLength(text);
+  };
+  const title = clip(memory.title, Math.min(TITLE_CHARS, room('title')));
+  if (title) add('title', title);
   // The snippet before the tags: the words that matched say more about a hit than its labels.
-  const snippetRoom = Math.min(SNIPPET_CHARS, room(hit, 'snippet'));
+  const snippetRoom = Math.min(SNIPPET_CHARS, room('snippet'));
   const snippet = snippetRoom >= SNIPPET_MIN ? clip(memory.snippet, snippetRoom) : '';
-  if (snippet) hit.snippet = snippet;
-  const tags = fittingTags(memory.tags, Math.min(TAGS_CHARS, room(hit, 'tags')));
+  if (snippet) add('snippet', snippet);
+  const tags = fittingTags(memory.tags, Math.min(TAGS_CHARS, room('tags')));
   if (tags.length > 0) hit.tags = tags;
   return hit;
 }
 
-/** The characters a field's value may take in the JSON of `hit` before it exceeds HIT_CHARS. */
-function room(hit: Hit, field: string): number {
-  // The comma, the quoted key and its colon, plus a value's two quotes or brackets.
-  const overhead = 1 + JSON.stringify(field).length + 1 + 2;
-  return HIT_CHARS - jsonLength(hit) - overhead;
+/** What a field adds to a hit's JSON besides its value: comma, quoted key, colon, quotes or brackets. */
+function fieldOverhead(field: string): number {
+  return 1 + JSON.stringify(field).length + 1 + 2;
 }
 
 function fittingTags(tags: readonly string[], budget: number): string[] {
