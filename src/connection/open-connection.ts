@@ -12,7 +12,7 @@ import { type Connection, LocalConnection } from './connection.js';
 
 export async function openConnection(config: Readonly<Config>, logger: Logger): Promise<Connection> {
   if (config.backend === 'local') {
-    const backend = await openLocalBackend(config);
+    const backend = await openLocalBackend(config, logger);
     return new LocalConnection(new MemoryService(backend));
   }
   const { RemoteConnection } = await import('./remote-connection.js');

@@ -17,6 +17,7 @@ import { MemoramError } from '../memory/errors.js';
 import { MemoryService } from '../memory/service.js';
 import { RemoteBackend } from '../replica/remote-backend.js';
 import { deleteReplica, replicaFile, replicaKey } from '../replica/replica-file.js';
+import { indexMergeFailed } from '../store/index-upkeep.js';
 import { MemoryDatabase } from '../store/memory-db.js';
 import {
   type AuthorizeInput,
@@ -81,7 +82,8 @@ export class RemoteConnection implements Connection {
     return async () => {
       await mkdir(where.dataDir, { recursive: true, mode: 0o700 });
       const { key, keyFile } = await replicaKey(where.configDir);
-      return MemoryDatabase.open(replicaFile({ ...where, userId }), { key, keyFile });
+      const upkeep = { onError: indexMergeFailed(this.options.logger) };
+      return MemoryDatabase.open(replicaFile({ ...where, userId }), { key, keyFile, upkeep });
     };
   }
 

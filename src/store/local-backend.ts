@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fingerprint } from '../crypto/codec.js';
 import { LOCAL_KEY_FILE, loadOrCreateLocalKey } from '../crypto/local-key.js';
 import { storeKeyFrom } from '../crypto/store-key.js';
+import { type Logger, silentLogger } from '../log/logger.js';
 import { memoryConflict, memoryNotFound } from '../memory/errors.js';
 import type {
   CreateOutcome,
@@ -20,6 +21,7 @@ import type {
   SearchParams,
   TagInfo,
 } from '../memory/types.js';
+import { indexMergeFailed } from './index-upkeep.js';
 import { convertLegacyStore } from './legacy-store.js';
 import { MemoryDatabase } from './memory-db.js';
 
@@ -92,13 +94,14 @@ export class LocalBackend implements MemoryBackend {
 }
 
 /** Opens the local store and key under the configured directories. */
-export async function openLocalBackend(dirs: {
-  storeFile: string;
-  configDir: string;
-}): Promise<LocalBackend> {
+export async function openLocalBackend(
+  dirs: { storeFile: string; configDir: string },
+  logger: Logger = silentLogger,
+): Promise<LocalBackend> {
   const key = await loadOrCreateLocalKey(dirs.configDir);
   const keyFile = path.join(dirs.configDir, LOCAL_KEY_FILE);
   const storeKey = storeKeyFrom(key);
   convertLegacyStore(dirs.storeFile, { localKey: key, storeKey, keyFile });
-  return new LocalBackend(MemoryDatabase.open(dirs.storeFile, { key: storeKey, keyFile }), key);
+  const upkeep = { onError: indexMergeFailed(logger) };
+  return new LocalBackend(MemoryDatabase.open(dirs.storeFile, { key: storeKey, keyFile, upkeep }), key);
 }

@@ -19,8 +19,9 @@ import type {
 } from '../memory/types.js';
 import { newId } from './blob-rows.js';
 import { BUSY_TIMEOUT_MS, openDatabase, type SqliteDatabase, storeError } from './database.js';
+import { IndexUpkeep, type UpkeepOptions } from './index-upkeep.js';
 import { INSERT_MEMORY, MEMORY_COLUMNS, type MemoryRow, rowParams, toMemory } from './memory-rows.js';
-import { MEMORY_MIGRATIONS } from './memory-schema.js';
+import { INDEX_WRITES, MEMORY_MIGRATIONS } from './memory-schema.js';
 import { findSimilar } from './near-duplicates.js';
 import { search } from './search.js';
 
@@ -41,6 +42,8 @@ export interface MemoryDatabaseOptions {
   /** Named in the error when the key does not open the file. */
   keyFile?: string | undefined;
   busyTimeoutMs?: number | undefined;
+  /** When and how the index is merged as it grows (index-upkeep.ts). */
+  upkeep?: UpkeepOptions | undefined;
 }
 
 /** Index pages one compaction step writes: a few MiB, well under a second of lock. */
@@ -57,10 +60,17 @@ export class MemoryDatabase {
     return statement;
   };
 
+  private readonly upkeep: IndexUpkeep;
+
   private constructor(
     readonly file: string,
     private readonly db: SqliteDatabase,
-  ) {}
+    upkeep: UpkeepOptions | undefined,
+  ) {
+    this.upkeep = new IndexUpkeep(this, upkeep);
+    // A merge that an earlier process left due is done in this one's first idle spell.
+    this.upkeep.noteWrite();
+  }
 
   static open(file: string, options: MemoryDatabaseOptions = {}): MemoryDatabase {
     const db = openDatabase(file, {
@@ -69,10 +79,11 @@ export class MemoryDatabase {
       busyTimeoutMs: options.busyTimeoutMs ?? BUSY_TIMEOUT_MS,
       migrations: MEMORY_MIGRATIONS,
     });
-    return new MemoryDatabase(file, db);
+    return new MemoryDatabase(file, db, options.upkeep);
   }
 
   close(): void {
+    this.upkeep.stop();
     if (this.db.open) this.db.close();
   }
 
@@ -87,7 +98,9 @@ export class MemoryDatabase {
   /** Runs `work` in one immediate (write-locking) transaction; nested calls join the outer one. */
   transaction<T>(work: () => T): T {
     if (this.db.inTransaction) return work();
-    return this.guard(() => this.db.transaction(work).immediate());
+    const result = this.guard(() => this.db.transaction(work).immediate());
+    this.upkeep.noteWrite();
+    return result;
   }
 
   private row(where: string, ...args: unknown[]): MemoryRow | undefined {
@@ -109,22 +122,48 @@ export class MemoryDatabase {
   }
 
   /**
-   * Merges the search index's segments into one, in steps of COMPACT_PAGES written pages, each
-   * its own short transaction, so other processes on the store write in between. FTS5 adds a
-   * segment per write transaction and merges them only in part; after a bulk load a term's
-   * matches are spread over many segments, each looked up on every query (10 lookups of a
-   * create's near-duplicate check: 0.75 ms at 100,000 memories after an import, 0.31 ms after
-   * this). The steps are FTS5's incremental 'merge'; it is done when a step changes nothing.
+   * Merges the search index's segments into one, in steps (compactStep), each its own short
+   * transaction, so other processes on the store write in between. FTS5 adds a segment per
+   * write transaction and merges them only in part; after a bulk load a term's matches are spread
+   * over many segments, each looked up on every query (10 lookups of a create's near-duplicate
+   * check: 0.75 ms at 100,000 memories after an import, 0.31 ms after this).
    */
   compactIndex(): void {
+    while (this.compactStep());
+  }
+
+  /**
+   * One step of FTS5's incremental 'merge', writing at most COMPACT_PAGES pages; false when it
+   * found nothing left to merge, and then the count of index writes starts again from zero.
+   */
+  compactStep(): boolean {
     const changes = this.sql('SELECT total_changes()').pluck();
     const merge = this.sql(`INSERT INTO memories_fts (memories_fts, rank) VALUES ('merge', ?)`);
-    for (;;) {
-      const before = changes.get() as number;
-      // Negative: segments of every level are merged, as 'optimize' does, not only full levels.
-      this.transaction(() => merge.run(-COMPACT_PAGES));
-      if ((changes.get() as number) - before < 2) return;
-    }
+    const reset = this.sql(`UPDATE meta SET value = '0' WHERE key = '${INDEX_WRITES}'`);
+    // Not this.transaction(): a merge is not a write the upkeep counts.
+    return this.guard(() =>
+      this.db
+        .transaction(() => {
+          const before = changes.get() as number;
+          // Negative: segments of every level are merged, as 'optimize' does, not only full levels.
+          merge.run(-COMPACT_PAGES);
+          const merged = (changes.get() as number) - before >= 2;
+          if (!merged) reset.run();
+          return merged;
+        })
+        .immediate(),
+    );
+  }
+
+  /** Index writes since the last merge (all processes'), and the highest rowid (about the store's size). */
+  indexWrites(): { writes: number; size: number } {
+    return this.guard(
+      () =>
+        this.sql(
+          `SELECT (SELECT CAST(value AS INTEGER) FROM meta WHERE key = '${INDEX_WRITES}') AS writes,
+             (SELECT coalesce(max(rowid), 0) FROM memories) AS size`,
+        ).get() as { writes: number; size: number },
+    );
   }
 
   /** Many creates in one transaction (import): no near-duplicate search, dedup as create's. */
@@ -231,7 +270,7 @@ export class MemoryDatabase {
   }
 
   delete(id: string): boolean {
-    return this.guard(() => this.sql('DELETE FROM memories WHERE id = ?').run(id).changes > 0);
+    return this.transaction(() => this.sql('DELETE FROM memories WHERE id = ?').run(id).changes > 0);
   }
 
   /** The memories with these ids that exist, in the order asked. */

@@ -19,6 +19,9 @@ export const FIELD_WEIGHTS = [4, 2, 2, 1, 1] as const;
 
 const FTS_COLUMNS = 'title, summary, tags, content, cjk';
 
+/** The meta key that counts the index's writes since its last merge. */
+export const INDEX_WRITES = 'index_writes';
+
 export const MEMORY_MIGRATIONS: readonly Migration[] = [
   `
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -74,4 +77,19 @@ export const MEMORY_MIGRATIONS: readonly Migration[] = [
   END;
   `,
   'CREATE INDEX memories_scoring ON memories (rowid, importance, updated_ms, created_ms, source);',
+  // The index's writes since it was last merged, whichever process made them (index-upkeep.ts);
+  // a store grown before this counts as written once over, so its index is merged once.
+  `
+  INSERT INTO meta (key, value) VALUES ('${INDEX_WRITES}', (SELECT count(*) FROM memories))
+    ON CONFLICT (key) DO NOTHING;
+  CREATE TRIGGER memories_count_insert AFTER INSERT ON memories BEGIN
+    UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = '${INDEX_WRITES}';
+  END;
+  CREATE TRIGGER memories_count_delete AFTER DELETE ON memories BEGIN
+    UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = '${INDEX_WRITES}';
+  END;
+  CREATE TRIGGER memories_count_update AFTER UPDATE OF ${FTS_COLUMNS} ON memories BEGIN
+    UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = '${INDEX_WRITES}';
+  END;
+  `,
 ];

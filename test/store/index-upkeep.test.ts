@@ -1,0 +1,118 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import Database from 'better-sqlite3-multiple-ciphers';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/store/database.js';
+import { MemoryDatabase, type MemoryDatabaseOptions } from '../../src/store/memory-db.js';
+import { MEMORY_MIGRATIONS } from '../../src/store/memory-schema.js';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
+
+let dir: string;
+const open: MemoryDatabase[] = [];
+const key = randomBytes(32);
+let n = 0;
+const file = () => path.join(dir, 'memories.db');
+const openDb = (options: Omit<MemoryDatabaseOptions, 'key'> = {}) => {
+  const db = MemoryDatabase.open(file(), { key, ...options });
+  open.push(db);
+  return db;
+};
+const create = (db: MemoryDatabase, words = 'espresso beans grinder') =>
+  db.create({ content: `${words} note ${n}` }, `fp${n++}`).memory;
+
+beforeEach(async () => {
+  dir = await makeTempDir('index-upkeep');
+});
+afterEach(async () => {
+  for (const db of open.splice(0)) db.close();
+  await removeTempDir(dir);
+});
+
+async function until(check: () => boolean, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await sleep(10);
+  }
+}
+
+const ids = (db: MemoryDatabase, query: string) =>
+  db.search({ query, limit: 50 }).memories.map((memory) => memory.id);
+
+describe('index upkeep', () => {
+  it('counts every index write, whichever process made it, across restarts', () => {
+    const a = openDb({ upkeep: { minWrites: 1_000 } });
+    const b = openDb({ upkeep: { minWrites: 1_000 } });
+    const first = create(a);
+    create(b);
+    a.update(first.id, { content: 'decaf from now on' });
+    a.update(first.id, { importance: 0.9 }); // an update rewrites the row's index entry too
+    b.delete(first.id);
+    a.setMeta('unrelated', 'x'); // not the index
+    expect(a.indexWrites().writes).toBe(5);
+    a.close();
+    b.close();
+    expect(openDb().indexWrites().writes).toBe(5);
+  });
+
+  it('merges the index in the first idle spell once the writes are due, then counts again', async () => {
+    const db = openDb({ upkeep: { idleMs: 100, minWrites: 30 } });
+    const made = Array.from({ length: 40 }, () => create(db).id);
+    // Writing keeps the merge waiting; it is still due right after the last write.
+    expect(db.indexWrites().writes).toBe(40);
+    await until(() => db.indexWrites().writes === 0);
+    // Nothing is left to merge, and nothing was lost in the merge.
+    expect(db.compactStep()).toBe(false);
+    expect(ids(db, 'espresso').sort()).toEqual([...made].sort());
+  });
+
+  it('leaves an index that is not due alone', async () => {
+    const db = openDb({ upkeep: { idleMs: 20, minWrites: 30 } });
+    for (let i = 0; i < 20; i++) create(db);
+    await sleep(200);
+    expect(db.indexWrites().writes).toBe(20);
+    expect(db.compactStep()).toBe(true); // segments were there to merge
+  });
+
+  it('merges in a later process what an earlier one left due', async () => {
+    const first = openDb({ upkeep: { idleMs: 60_000, minWrites: 10 } });
+    for (let i = 0; i < 12; i++) create(first);
+    first.close();
+    const next = openDb({ upkeep: { idleMs: 50, minWrites: 10 } });
+    await until(() => next.indexWrites().writes === 0);
+    expect(ids(next, 'grinder')).toHaveLength(12);
+  });
+
+  it('counts a store indexed before the count existed as written once over', () => {
+    const old = openDatabase(file(), { key, migrations: MEMORY_MIGRATIONS.slice(0, 2) });
+    const insert = old.prepare(
+      `INSERT INTO memories (id, content, created_at, created_ms, updated_at, updated_ms)
+       VALUES (?, 'espresso', '2026-01-01T00:00:00.000Z', 0, '2026-01-01T00:00:00.000Z', 0)`,
+    );
+    for (let i = 0; i < 7; i++) insert.run(`mem_${i}`);
+    old.close();
+    expect(openDb({ upkeep: { minWrites: 1_000 } }).indexWrites().writes).toBe(7);
+  });
+
+  it('reports a merge that cannot take the lock, and tries again after the next write', async () => {
+    const errors: unknown[] = [];
+    const db = openDb({
+      busyTimeoutMs: 20,
+      upkeep: { idleMs: 30, minWrites: 10, onError: (e) => errors.push(e) },
+    });
+    for (let i = 0; i < 12; i++) create(db);
+    const other = new Database(file());
+    other.pragma(`cipher = 'chacha20'`);
+    other.pragma(`key = "x'${key.toString('hex')}'"`);
+    other.prepare('BEGIN IMMEDIATE').run();
+    await until(() => errors.length > 0);
+    expect(String(errors[0])).toMatch(/busy|locked/i);
+    expect(db.indexWrites().writes).toBe(12);
+    other.prepare('ROLLBACK').run();
+    other.close();
+    create(db);
+    await until(() => db.indexWrites().writes === 0);
+    expect(errors).toHaveLength(1);
+  });
+});
