@@ -84,7 +84,7 @@ async function firstSearches(dirs, sides, runs, query) {
  * many as fit in `budgetMs` (at least one per block). Returns, per side, the latencies, each
  * block's median and the answers' sizes.
  */
-async function interleaved(sessions, callsFor, { warmUp, measured, blocks }, budgetMs) {
+export async function interleaved(sessions, callsFor, { warmUp, measured, blocks }, budgetMs) {
   const sides = Object.keys(sessions);
   const calls = perSide(sides, callsFor);
   const taken = perSide(sides, () => ({ times: [], blocks: [], sizes: [] }));

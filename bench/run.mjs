@@ -6,18 +6,21 @@
 // each measure with its target and whether this run met it, and writes them to bench/results.md.
 //
 //   node bench/run.mjs [--sizes 1000,10000,100000] [--million] [--runs 5] [--budget 30]
-//                      [--replica-size 10000] [--theirs-up-to 100000] [--no-remote]
+//                      [--replica-size 10000] [--grown-size 10000] [--theirs-up-to 100000]
+//                      [--no-remote]
 //
 // --sizes (or BENCH_SIZES) picks the store sizes; --million adds 1,000,000 (opt-in: a long run);
 // --runs is how many cold starts and first searches each server gets per size; --budget is the
 // seconds server-memory may spend in each size's search phase and create phase; --replica-size 0
-// skips the replica line; server-memory runs only at sizes up to --theirs-up-to (at a million it
+// skips the replica line; --grown-size 0 skips the line of a store grown by creates
+// (bench/grown.mjs); server-memory runs only at sizes up to --theirs-up-to (at a million it
 // would parse a 370 MB file at every call). Progress goes to stderr.
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { grownBench } from './grown.mjs';
 import { CREATE, measureSize, SEARCH } from './local.mjs';
 import { remoteBench } from './remote.mjs';
 import { replicaBench } from './replica.mjs';
@@ -32,6 +35,7 @@ const { values: flags } = parseArgs({
     runs: { type: 'string', default: '5' },
     budget: { type: 'string', default: '30' },
     'replica-size': { type: 'string', default: '10000' },
+    'grown-size': { type: 'string', default: '10000' },
     'theirs-up-to': { type: 'string', default: '100000' },
     'no-remote': { type: 'boolean', default: false },
   },
@@ -45,6 +49,7 @@ sizes.sort((a, b) => a - b);
 const runs = Number(flags.runs);
 const budgetMs = Number(flags.budget) * 1000;
 const replicaSize = Number(flags['replica-size']);
+const grownSize = Number(flags['grown-size']);
 
 const began = Date.now();
 const log = (line) => process.stderr.write(`[bench ${((Date.now() - began) / 1000).toFixed(0)} s] ${line}\n`);
@@ -58,6 +63,14 @@ const results = [];
 const theirsUpTo = Number(flags['theirs-up-to']);
 for (const count of sizes) {
   results.push(await measureSize(count, { runs, budgetMs, withTheirs: count <= theirsUpTo, log }));
+}
+let grown;
+if (grownSize > 0) {
+  try {
+    grown = await grownBench(grownSize, { log });
+  } catch (error) {
+    grown = { count: grownSize, error: error instanceof Error ? error.message : String(error) };
+  }
 }
 let replica;
 if (replicaSize > 0) {
@@ -81,7 +94,7 @@ const header = [
   `${CREATE.measured} after ${CREATE.warmUp} untimed, one call at a time. server-memory gets at most ${budgetMs / 1000} s per`,
   `phase (n: how many calls its figures rest on).`,
 ].join('\n');
-const table = renderTable(results, replica);
+const table = renderTable(results, replica, grown);
 const text = `${header}\n\n${table}\n${remote ? `\n${remote}\n` : ''}`;
 process.stdout.write(text);
 await writeFile(path.join(root, 'bench', 'results.md'), text);
