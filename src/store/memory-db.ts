@@ -223,12 +223,22 @@ export class MemoryDatabase {
       }
       const params = rowParams(memory, own, sealed);
       this.sql(
-        `UPDATE memories SET title = @title, summary = @summary, tags = @tags, content = @content, cjk = @cjk,
-           importance = @importance, confidence = @confidence, source = @source, created_at = @created_at,
-           created_ms = @created_ms, updated_at = @updated_at, updated_ms = @updated_ms,
-           fingerprint = @fingerprint, sealed = @sealed
+        `UPDATE memories SET importance = @importance, confidence = @confidence, source = @source,
+           created_at = @created_at, created_ms = @created_ms, updated_at = @updated_at,
+           updated_ms = @updated_ms, fingerprint = @fingerprint, sealed = @sealed
          WHERE id = @id`,
       ).run(params);
+      // The indexed text apart, so that a change of importance alone leaves the index as it is: the
+      // index's trigger fires on any UPDATE that sets one of its columns, even to the same value.
+      const textChanged = (['title', 'summary', 'tags', 'content'] as const).some(
+        (column) => params[column] !== current[column],
+      );
+      if (textChanged) {
+        this.sql(
+          `UPDATE memories SET title = @title, summary = @summary, tags = @tags, content = @content, cjk = @cjk
+           WHERE id = @id`,
+        ).run(params);
+      }
       if (current.tags !== params.tags) this.setTags(current.rowid, memory.tags);
     });
   }
