@@ -8,13 +8,16 @@
  * The schema counts the index's writes in the database (every process's, and across restarts: a
  * client starts a server for each session, most of which write little). Once they reach a tenth
  * of the store, at least MIN_WRITES, the index is merged when this process has gone IDLE_MS
- * without writing, in short steps, each its own transaction, yielding to requests in between: the
- * whole merge costs about what the writes since the last one did, so the cost per write stays flat.
+ * without writing, or at the latest MAX_WAIT_MS after the merge fell due (a client that never
+ * pauses still gets one), in short steps, each its own transaction, yielding to requests in
+ * between. A merge rewrites the whole index into one segment; coming once per tenth of the store
+ * written, it costs each write about what writing ten rows' index entries does, at any size.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from '../log/logger.js';
 
 export const IDLE_MS = 2_000;
+export const MAX_WAIT_MS = 30_000;
 export const MIN_WRITES = 200;
 
 /** What the upkeep needs of a database. */
@@ -27,6 +30,7 @@ export interface UpkeepTarget {
 
 export interface UpkeepOptions {
   idleMs?: number | undefined;
+  maxWaitMs?: number | undefined;
   minWrites?: number | undefined;
   /** A failed merge is only a slower index; it is tried again after the next write. */
   onError?: ((error: unknown) => void) | undefined;
@@ -34,9 +38,12 @@ export interface UpkeepOptions {
 
 export class IndexUpkeep {
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the waiting merge fell due (Date.now()). */
+  private dueSince = 0;
   private running = false;
   private closed = false;
   private readonly idleMs: number;
+  private readonly maxWaitMs: number;
   private readonly minWrites: number;
 
   constructor(
@@ -44,15 +51,28 @@ export class IndexUpkeep {
     private readonly options: UpkeepOptions = {},
   ) {
     this.idleMs = options.idleMs ?? IDLE_MS;
+    this.maxWaitMs = options.maxWaitMs ?? MAX_WAIT_MS;
     this.minWrites = options.minWrites ?? MIN_WRITES;
   }
 
-  /** After each write (and on open): a merge that is due waits for the next idle spell. */
+  /**
+   * After each write (and on open): a merge that is due waits for the next idle spell. Never
+   * throws: the write it follows is done, and the upkeep must not make it look failed.
+   */
   noteWrite(): void {
     if (this.closed || this.running) return;
-    if (!this.timer && !this.due()) return;
+    try {
+      if (!this.timer) {
+        if (!this.due()) return;
+        this.dueSince = Date.now();
+      }
+    } catch (error) {
+      this.report(error);
+      return;
+    }
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.run(), this.idleMs);
+    const latest = this.dueSince + this.maxWaitMs - Date.now();
+    this.timer = setTimeout(() => void this.run(), Math.max(0, Math.min(this.idleMs, latest)));
     // A process with nothing else to do exits without waiting for the merge; the next one does it.
     this.timer.unref();
   }
@@ -75,9 +95,17 @@ export class IndexUpkeep {
     try {
       while (!this.closed && this.db.compactStep()) await nextTurn();
     } catch (error) {
-      if (!this.closed) this.options.onError?.(error);
+      if (!this.closed) this.report(error);
     } finally {
       this.running = false;
+    }
+  }
+
+  private report(error: unknown): void {
+    try {
+      this.options.onError?.(error);
+    } catch {
+      // A logger that fails has nowhere left to report to.
     }
   }
 }

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/database.js';
+import { IndexUpkeep } from '../../src/store/index-upkeep.js';
 import { MemoryDatabase, type MemoryDatabaseOptions } from '../../src/store/memory-db.js';
 import { MEMORY_MIGRATIONS } from '../../src/store/memory-schema.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
@@ -70,6 +71,16 @@ describe('index upkeep', () => {
     expect(ids(db, 'espresso').sort()).toEqual([...made].sort());
   });
 
+  it('merges within the longest wait although the writes never pause for the idle spell', async () => {
+    const db = openDb({ upkeep: { idleMs: 250, maxWaitMs: 300, minWrites: 5 } });
+    for (let i = 0; i < 40; i++) {
+      create(db);
+      await sleep(25);
+    }
+    // 40 writes, 25 ms apart, never 250 ms idle: a merge came all the same and started the count again.
+    expect(db.indexWrites().writes).toBeLessThan(40);
+  });
+
   it('leaves an index that is not due alone', async () => {
     const db = openDb({ upkeep: { idleMs: 20, minWrites: 30 } });
     for (let i = 0; i < 20; i++) create(db);
@@ -117,5 +128,24 @@ describe('index upkeep', () => {
     create(db);
     await until(() => db.indexWrites().writes === 0);
     expect(errors).toHaveLength(1);
+  });
+
+  it('never fails the write it follows when the count cannot be read, and says why', () => {
+    const errors: unknown[] = [];
+    const failing = {
+      indexWrites: () => {
+        throw new Error('disk I/O error');
+      },
+      compactStep: () => false,
+    };
+    const upkeep = new IndexUpkeep(failing, {
+      onError: (error) => {
+        errors.push(error);
+        throw new Error('the logger failed too');
+      },
+    });
+    expect(() => upkeep.noteWrite()).not.toThrow();
+    expect(String(errors[0])).toContain('disk I/O error');
+    upkeep.stop();
   });
 });
