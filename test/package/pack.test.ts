@@ -29,6 +29,17 @@ beforeAll(async () => {
  * esbuild's parser finds them (bundled libraries' comments name modules too); packages stay out.
  */
 async function reachable(): Promise<Set<string>> {
+  return new Set(Object.keys((await bundleGraph()).inputs).map((file) => path.posix.normalize(file)));
+}
+
+/** The packages (not node: built-ins) that the built CLI's modules import at run time. */
+async function importedPackages(): Promise<string[]> {
+  const imports = Object.values((await bundleGraph()).inputs).flatMap((input) => input.imports);
+  const names = imports.filter((entry) => entry.external && !entry.path.startsWith('node:'));
+  return [...new Set(names.map((entry) => entry.path))].sort();
+}
+
+async function bundleGraph() {
   const { metafile } = await build({
     absWorkingDir: ROOT,
     entryPoints: ['dist/cli.js'],
@@ -40,7 +51,7 @@ async function reachable(): Promise<Set<string>> {
     format: 'esm',
     logLevel: 'silent',
   });
-  return new Set(Object.keys(metafile.inputs).map((file) => path.posix.normalize(file)));
+  return metafile;
 }
 
 it('holds the CLI, every module it imports, and the documents', async () => {
@@ -60,6 +71,15 @@ it('holds nothing else: no tests, fixtures, sources or source maps', async () =>
   for (const file of extra) if (!(await empty(file))) unexplained.push(file);
   expect(unexplained).toEqual([]);
   expect(files.filter((file) => /\.(map|ts)$|^(test|src|bench|scripts)\//.test(file))).toEqual([]);
+});
+
+it('depends on exactly the packages the built CLI imports: the rest is bundled into it', async () => {
+  const manifest = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+  };
+  const packages = await importedPackages();
+  expect(packages).toEqual(['better-sqlite3-multiple-ciphers']);
+  expect(Object.keys(manifest.dependencies).sort()).toEqual(packages);
 });
 
 it('names a bin that is in it, under the licence it ships', async () => {
