@@ -20,12 +20,15 @@ export const IDLE_MS = 2_000;
 export const MAX_WAIT_MS = 30_000;
 export const MIN_WRITES = 200;
 
+/** A merge step: it merged some; nothing was left (the count of writes is then reset); or another process holds the write lock. */
+export type StepOutcome = 'merged' | 'done' | 'busy';
+
 /** What the upkeep needs of a database. */
 export interface UpkeepTarget {
   /** Index writes since the last merge, and the store's size (its highest rowid is close enough). */
   indexWrites(): { writes: number; size: number };
-  /** One merge step; false when the index was already merged (the count of writes is then reset). */
-  compactStep(): boolean;
+  /** One merge step; `waitForLock` false: 'busy' at once rather than wait for another writer. */
+  compactStep(waitForLock: boolean): StepOutcome;
 }
 
 export interface UpkeepOptions {
@@ -93,12 +96,25 @@ export class IndexUpkeep {
     this.timer = undefined;
     this.running = true;
     try {
-      while (!this.closed && this.db.compactStep()) await nextTurn();
+      for (;;) {
+        if (this.closed) return;
+        const step = this.db.compactStep(false);
+        if (step === 'done') return;
+        // Another process is writing (an import, say): waiting for its lock would stop this
+        // server's event loop for up to the busy timeout. The merge is still due; it comes later.
+        if (step === 'busy') return this.retryLater();
+        await nextTurn();
+      }
     } catch (error) {
       if (!this.closed) this.report(error);
     } finally {
       this.running = false;
     }
+  }
+
+  private retryLater(): void {
+    this.timer = setTimeout(() => void this.run(), this.idleMs);
+    this.timer.unref();
   }
 
   private report(error: unknown): void {

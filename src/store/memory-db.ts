@@ -19,7 +19,7 @@ import type {
 } from '../memory/types.js';
 import { newId } from './blob-rows.js';
 import { BUSY_TIMEOUT_MS, openDatabase, type SqliteDatabase, storeError } from './database.js';
-import { IndexUpkeep, type UpkeepOptions } from './index-upkeep.js';
+import { IndexUpkeep, type StepOutcome, type UpkeepOptions } from './index-upkeep.js';
 import { INSERT_MEMORY, MEMORY_COLUMNS, type MemoryRow, rowParams, toMemory } from './memory-rows.js';
 import { INDEX_WRITES, MEMORY_MIGRATIONS } from './memory-schema.js';
 import { findSimilar } from './near-duplicates.js';
@@ -129,30 +129,39 @@ export class MemoryDatabase {
    * check: 0.75 ms at 100,000 memories after an import, 0.31 ms after this).
    */
   compactIndex(): void {
-    while (this.compactStep());
+    while (this.compactStep() === 'merged');
   }
 
   /**
-   * One step of FTS5's incremental 'merge', writing at most COMPACT_PAGES pages; false when it
-   * found nothing left to merge, and then the count of index writes starts again from zero.
+   * One step of FTS5's incremental 'merge', writing at most COMPACT_PAGES pages: 'done' when it
+   * found nothing left to merge, and then the count of index writes starts again from zero. With
+   * `waitForLock` false, a step that would wait for another process's write lock (within the busy
+   * timeout, the event loop stopped) is 'busy' at once instead, for a merge that can come later.
    */
-  compactStep(): boolean {
+  compactStep(waitForLock = true): StepOutcome {
     const changes = this.sql('SELECT total_changes()').pluck();
     const merge = this.sql(`INSERT INTO memories_fts (memories_fts, rank) VALUES ('merge', ?)`);
     const reset = this.sql(`UPDATE meta SET value = '0' WHERE key = '${INDEX_WRITES}'`);
     // Not this.transaction(): a merge is not a write the upkeep counts.
-    return this.guard(() =>
-      this.db
-        .transaction(() => {
-          const before = changes.get() as number;
-          // Negative: segments of every level are merged, as 'optimize' does, not only full levels.
-          merge.run(-COMPACT_PAGES);
-          const merged = (changes.get() as number) - before >= 2;
-          if (!merged) reset.run();
-          return merged;
-        })
-        .immediate(),
-    );
+    const step = this.db.transaction((): StepOutcome => {
+      const before = changes.get() as number;
+      // Negative: segments of every level are merged, as 'optimize' does, not only full levels.
+      merge.run(-COMPACT_PAGES);
+      if ((changes.get() as number) - before >= 2) return 'merged';
+      reset.run();
+      return 'done';
+    });
+    if (waitForLock) return this.guard(() => step.immediate());
+    const timeout = this.db.pragma('busy_timeout', { simple: true }) as number;
+    this.db.pragma('busy_timeout = 0');
+    try {
+      return step.immediate();
+    } catch (error) {
+      if (/^SQLITE_(BUSY|LOCKED)/.test(String((error as { code?: unknown }).code))) return 'busy';
+      throw storeError(error, this.file);
+    } finally {
+      this.db.pragma(`busy_timeout = ${timeout}`);
+    }
   }
 
   /** Index writes since the last merge (all processes'), and the highest rowid (about the store's size). */
