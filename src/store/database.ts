@@ -279,6 +279,12 @@ function diskFull(file: string, cause: unknown): MemoramError {
 }
 
 /** Translates SQLite and file-system failures into an error a person can act on. */
+/** SQLite's answer when another connection holds the lock it needed (after the busy timeout). */
+export function isLockError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+}
+
 export function storeError(error: unknown, file: string, keyFile?: string): unknown {
   if (error instanceof MemoramError) return error;
   const native = nativeModuleError(error);
@@ -286,7 +292,7 @@ export function storeError(error: unknown, file: string, keyFile?: string): unkn
   const code = (error as { code?: unknown }).code;
   if (typeof code !== 'string') return error;
   if (!code.startsWith('SQLITE_')) return code.startsWith('E') ? fileError(error, file) : error;
-  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+  if (isLockError(error)) {
     return new MemoramError(
       'STORE_UNAVAILABLE',
       `The memory database ${file} is busy: another program holds a lock on it.`,

@@ -74,10 +74,7 @@ export class IndexUpkeep {
       return;
     }
     clearTimeout(this.timer);
-    const latest = this.dueSince + this.maxWaitMs - Date.now();
-    this.timer = setTimeout(() => void this.run(), Math.max(0, Math.min(this.idleMs, latest)));
-    // A process with nothing else to do exits without waiting for the merge; the next one does it.
-    this.timer.unref();
+    this.runIn(Math.min(this.idleMs, this.dueSince + this.maxWaitMs - Date.now()));
   }
 
   /** No merge step runs after this; a step is synchronous, so none is ever left half done. */
@@ -102,7 +99,7 @@ export class IndexUpkeep {
         if (step === 'done') return;
         // Another process is writing (an import, say): waiting for its lock would stop this
         // server's event loop for up to the busy timeout. The merge is still due; it comes later.
-        if (step === 'busy') return this.retryLater();
+        if (step === 'busy') return this.runIn(this.idleMs);
         await nextTurn();
       }
     } catch (error) {
@@ -112,8 +109,9 @@ export class IndexUpkeep {
     }
   }
 
-  private retryLater(): void {
-    this.timer = setTimeout(() => void this.run(), this.idleMs);
+  private runIn(ms: number): void {
+    this.timer = setTimeout(() => void this.run(), Math.max(0, ms));
+    // A process with nothing else to do exits without waiting for the merge; the next one does it.
     this.timer.unref();
   }
 

@@ -18,7 +18,7 @@ import type {
   TagMeta,
 } from '../memory/types.js';
 import { newId } from './blob-rows.js';
-import { BUSY_TIMEOUT_MS, openDatabase, type SqliteDatabase, storeError } from './database.js';
+import { BUSY_TIMEOUT_MS, isLockError, openDatabase, type SqliteDatabase, storeError } from './database.js';
 import { IndexUpkeep, type StepOutcome, type UpkeepOptions } from './index-upkeep.js';
 import { INSERT_MEMORY, MEMORY_COLUMNS, type MemoryRow, rowParams, toMemory } from './memory-rows.js';
 import { INDEX_WRITES, MEMORY_MIGRATIONS } from './memory-schema.js';
@@ -157,7 +157,7 @@ export class MemoryDatabase {
     try {
       return step.immediate();
     } catch (error) {
-      if (/^SQLITE_(BUSY|LOCKED)/.test(String((error as { code?: unknown }).code))) return 'busy';
+      if (isLockError(error)) return 'busy';
       throw storeError(error, this.file);
     } finally {
       this.db.pragma(`busy_timeout = ${timeout}`);
