@@ -5,21 +5,24 @@
  * than TERM_CAP memories is scored over its TERM_CAP most recent ones, so a common word's tens of
  * thousands of matches cost what a rarer word's do. (A common word weighs little in BM25, and
  * recency favours those memories anyway; the rarer words of a query are scored in full.)
- * Relevance, relative to the best hit, is then blended with importance and recency (read in the
- * same join, from the small memories_scoring index rather than the rows) and the page kept in one
- * pass.
+ * Relevance, relative to the best hit, is then blended with importance and recency (read from the
+ * small memories_scoring index rather than the rows) and the page kept in one pass. A filtered
+ * search reads importance and recency with each match, since the filter needs them; an unfiltered
+ * first page reads them only for the memories whose relevance leaves them a chance of the page.
  */
 import type Database from 'better-sqlite3-multiple-ciphers';
 import type { MemorySummary, SearchFilters, SearchPage, SearchParams } from '../memory/types.js';
 import { MAX_TERMS, parseQuery, type QueryTerm } from './query.js';
 import { type CursorPosition, decodeSearchCursor, encodeSearchCursor, searchKey } from './search-cursor.js';
-import { snippetAt } from './snippet.js';
+import { snippetAt, wordAt } from './snippet.js';
 import { closeWords, completions } from './vocabulary.js';
 
 export const TERM_CAP = 400;
 const RECENCY_HALF_LIFE_DAYS = 90;
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
+/** Scores are rounded to thousandths: one order between the pages of a search. */
+const SCORE_UNITS = 1000;
 
 type Sql = (text: string) => Database.Statement;
 
@@ -54,8 +57,11 @@ export function compileFilters(filters: SearchFilters): Filter {
     clauses.push('m.created_ms < ?');
     args.push(Date.parse(filters.createdBefore));
   }
-  return { sql: clauses.length > 0 ? clauses.join(' AND ') : '1', args };
+  return { sql: clauses.length > 0 ? clauses.join(' AND ') : UNFILTERED, args };
 }
+
+/** The filter of a search without one. */
+const UNFILTERED = '1';
 
 const SUMMARY_COLUMNS = `m.rowid, m.id, m.title, m.summary, m.tags, m.importance, m.confidence, m.source,
   m.created_at, m.updated_at, m.sealed IS NOT NULL AS unreadable`;
@@ -131,14 +137,31 @@ function recent(
   };
 }
 
-/** Per matching memory: summed relevance, importance, updated time (ms). */
-type Hits = Map<number, [number, number | null, number]>;
+/**
+ * Per matching memory: summed relevance, then its importance and updated time (ms), read with the
+ * match when the search is filtered and by readBoosts() when it is not.
+ */
+type Hits = Map<number, [relevance: number, importance?: number | null, updatedMs?: number]>;
 
 /**
  * Adds one term's BM25 scores into `hits`, for the memories that pass the filter; false when the
- * term matches nothing at all. The join reads each match's importance and age in the same pass.
+ * term matches nothing at all. A filter's join reads each match's importance and age in the same
+ * pass.
  */
 function scoreTerm(sql: Sql, expr: string, filter: Filter, hits: Hits): boolean {
+  if (filter.sql === UNFILTERED) {
+    const rows = sql(
+      `SELECT rowid, rank FROM memories_fts WHERE memories_fts MATCH ? ORDER BY rowid DESC LIMIT ${TERM_CAP}`,
+    )
+      .raw()
+      .all(expr) as [number, number][];
+    for (const [rowid, rank] of rows) {
+      const known = hits.get(rowid);
+      if (known) known[0] -= rank;
+      else hits.set(rowid, [-rank]);
+    }
+    return rows.length > 0;
+  }
   const bound = sql(
     `SELECT rowid FROM memories_fts WHERE memories_fts MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ${TERM_CAP}`,
   )
@@ -157,6 +180,53 @@ function scoreTerm(sql: Sql, expr: string, filter: Filter, hits: Hits): boolean 
     else hits.set(rowid, [-rank, importance, updatedMs]);
   }
   return rows.length > 0 || bound !== undefined;
+}
+
+/**
+ * Reads importance and updated time into `hits` (an unfiltered search's) for the memories that
+ * can still reach the first `need` places, and drops the others. The blend keeps at most all of a
+ * memory's relevance, so once the `need` most relevant memories are scored, a memory whose whole
+ * relevance (relative to the best) falls more than one rounding unit short of the lowest of those
+ * scores ranks below all of them. Without `need` (a later page, whose places are not known yet),
+ * every memory is read.
+ */
+function readBoosts(sql: Sql, hits: Hits, top: number, need: number | undefined, hour: number): void {
+  const read = sql(
+    `SELECT m.rowid, m.importance, m.updated_ms
+     FROM json_each(?) j CROSS JOIN memories m INDEXED BY memories_scoring ON m.rowid = j.value`,
+  ).raw();
+  const readInto = (rowids: readonly number[]) => {
+    const rows = read.all(JSON.stringify(rowids)) as [number, number | null, number][];
+    for (const [rowid, importance, updatedMs] of rows) {
+      const hit = hits.get(rowid)!;
+      hit[1] = importance;
+      hit[2] = updatedMs;
+    }
+  };
+  if (need === undefined || hits.size <= need) {
+    readInto([...hits.keys()]);
+    return;
+  }
+  const mostRelevant: [rowid: number, relevance: number][] = [];
+  for (const [rowid, [relevance]] of hits) insertRanked(mostRelevant, [rowid, relevance], need);
+  readInto(mostRelevant.map(([rowid]) => rowid));
+  // Each of those `need` scores bounds the page; one deleted meanwhile bounds nothing.
+  let lowest = Number.POSITIVE_INFINITY;
+  for (const [rowid, relevance] of mostRelevant) {
+    const [, importance, updatedMs] = hits.get(rowid)!;
+    lowest =
+      updatedMs === undefined
+        ? Number.NEGATIVE_INFINITY
+        : Math.min(lowest, (relevance / top) * boost(importance ?? null, updatedMs, hour));
+  }
+  const floor = (lowest - 1 / SCORE_UNITS) * top;
+  const rest: number[] = [];
+  for (const [rowid, hit] of hits) {
+    if (hit[2] !== undefined) continue;
+    if (hit[0] < floor) hits.delete(rowid);
+    else rest.push(rowid);
+  }
+  if (rest.length > 0) readInto(rest);
 }
 
 export function expandTerms(sql: Sql, terms: readonly QueryTerm[], filter: Filter, scores: Hits): string[] {
@@ -203,21 +273,26 @@ function ranked(
   if (scores.size === 0) return { memories: [], next_cursor: null };
   let top = 0;
   for (const [relevance] of scores.values()) top = Math.max(top, relevance);
-  const hour = Math.floor(now / HOUR_MS) * HOUR_MS;
   const need = limit + 1;
+  const hour = Math.floor(now / HOUR_MS) * HOUR_MS;
+  if (filter.sql === UNFILTERED) readBoosts(sql, scores, top || 1, after ? undefined : need, hour);
   const best: [rowid: number, score: number][] = [];
   for (const [rowid, [relevance, importance, updatedMs]] of scores) {
-    const score = Math.round((relevance / (top || 1)) * boost(importance, updatedMs, hour) * 1000) / 1000;
+    // A memory deleted by another process since its match was read.
+    if (updatedMs === undefined) continue;
+    const score =
+      Math.round((relevance / (top || 1)) * boost(importance ?? null, updatedMs, hour) * SCORE_UNITS) /
+      SCORE_UNITS;
     if (after && !(score < after[0] || (score === after[0] && rowid < after[1]))) continue;
     insertRanked(best, [rowid, score], need);
   }
   const shown = best.slice(0, limit);
-  const rows = pageRows(sql, used.join(' OR '), shown);
+  const rows = pageRows(sql, terms, used, shown);
   const memories = shown.flatMap(([rowid, score]) => {
     const row = rows.get(rowid);
-    if (!row) return []; // every scored row matches `used`; this only keeps the types honest
-    if (row.unreadable) return [toSummary(row, '', score)];
-    return [toSummary(row, snippetFor(row.content, terms, row.marked.indexOf('\u0001')), score)];
+    // A memory deleted by another process since it was scored.
+    if (!row) return [];
+    return [toSummary(row, row.unreadable ? '' : snippetAt(row.content, row.matchAt), score)];
   });
   const last = shown.at(-1);
   return {
@@ -226,33 +301,58 @@ function ranked(
   };
 }
 
+/** The single word an FTS5 term expression stands for (`"word"`), if it is one. */
+const WORD_EXPR = /^"([\p{L}\p{N}\p{M}]+)"$/u;
+
 /**
- * The page's rows in one statement, each with its content marked where the first matched word
- * starts, as the tokenizer sees it (stems, diacritics); FTS5 looks each rowid up on its own.
+ * The page's rows, each with where its snippet centres: the first CJK run of the query the
+ * content holds, else the first of the matched words the content holds as typed, else where the
+ * index matched first (as the tokenizer sees it: stems, diacritics), found by FTS5's highlight()
+ * for the rows that need it. Asking the index costs a lookup of every term per row, several times
+ * what reading the row does, and the words as typed are usually there.
  */
 function pageRows(
   sql: Sql,
-  expression: string,
+  terms: readonly QueryTerm[],
+  used: readonly string[],
   page: readonly [rowid: number, score: number][],
-): Map<number, SummaryRow & { content: string; marked: string }> {
+): Map<number, SummaryRow & { content: string; matchAt: number }> {
   const rows = sql(
-    `SELECT ${SUMMARY_COLUMNS}, m.content, highlight(memories_fts, 3, char(1), '') AS marked
-     FROM memories_fts f CROSS JOIN memories m ON m.rowid = f.rowid
-     WHERE memories_fts MATCH ? AND f.rowid IN (SELECT value FROM json_each(?))`,
-  ).all(expression, JSON.stringify(page.map(([rowid]) => rowid))) as (SummaryRow & {
-    content: string;
-    marked: string;
-  })[];
-  return new Map(rows.map((row) => [row.rowid, row]));
+    `SELECT ${SUMMARY_COLUMNS}, m.content FROM memories m WHERE m.rowid IN (SELECT value FROM json_each(?))`,
+  ).all(JSON.stringify(page.map(([rowid]) => rowid))) as (SummaryRow & { content: string })[];
+  const runs = terms.flatMap((term) => (term.run ? [term.run] : []));
+  const words = used.flatMap((expr) => WORD_EXPR.exec(expr)?.[1] ?? []);
+  const unplaced: number[] = [];
+  const placed = rows.map((row) => {
+    const matchAt = row.unreadable ? 0 : typedMatch(row.content, runs, words);
+    if (matchAt < 0) unplaced.push(row.rowid);
+    return { ...row, matchAt };
+  });
+  const indexed = new Map<number, number>();
+  if (unplaced.length > 0) {
+    const marked = sql(
+      `SELECT rowid, highlight(memories_fts, 3, char(1), '') FROM memories_fts
+       WHERE memories_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))`,
+    )
+      .raw()
+      .all(used.join(' OR '), JSON.stringify(unplaced)) as [number, string][];
+    for (const [rowid, text] of marked) indexed.set(rowid, Math.max(0, text.indexOf('\u0001')));
+  }
+  return new Map(
+    placed.map((row) => [
+      row.rowid,
+      row.matchAt >= 0 ? row : { ...row, matchAt: indexed.get(row.rowid) ?? 0 },
+    ]),
+  );
 }
 
-/** Centred on the first CJK run of the query the content holds, else on the index's first match. */
-function snippetFor(content: string, terms: readonly QueryTerm[], matchAt: number): string {
-  for (const term of terms) {
-    const at = term.run ? content.indexOf(term.run) : -1;
-    if (at >= 0) return snippetAt(content, at);
+/** Where the first of the query's CJK runs, else of its words, occurs in `content`; -1 for neither. */
+function typedMatch(content: string, runs: readonly string[], words: readonly string[]): number {
+  for (const run of runs) {
+    const at = content.indexOf(run);
+    if (at >= 0) return at;
   }
-  return snippetAt(content, Math.max(0, matchAt));
+  return wordAt(content, words);
 }
 
 /** A memory's share of its relevance, from 2/3 to all of it: more for important and recent ones. */

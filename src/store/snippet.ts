@@ -1,17 +1,14 @@
 /**
- * Short excerpts of memory content for search results: a window around the first matched term
- * (found by the index, or by word starts here), whitespace folded, so a page of hits stays cheap in a model's context. Only the text around the
- * match is processed, so a 32 KiB memory costs about what a short one does.
+ * Short excerpts of memory content for search results: a window around a matched word (one of
+ * the query's own words found here, else where the index matched), whitespace folded, so a page
+ * of hits stays cheap in a model's context. Only the text around the match is processed, so a
+ * 32 KiB memory costs about what a short one does.
  */
 
 /** About one line: a search hit's snippet (src/mcp/tools/search-hits.ts fits it into the hit). */
 export const SNIPPET_CHARS = 64;
 /** Raw characters read on each side of the match per snippet character, for whitespace to fold. */
 const READ_AROUND = 4;
-
-export function snippet(content: string, terms: readonly string[], width = SNIPPET_CHARS): string {
-  return snippetAt(content, firstMatch(content, terms), width);
-}
 
 /** The window of `content` around the character at `hit`. */
 export function snippetAt(content: string, hit: number, width = SNIPPET_CHARS): string {
@@ -35,29 +32,32 @@ const LOWERCASE_SCAN_CHARS = 4096;
 const WORD_CHAR = /[\p{L}\p{N}]/u;
 
 /**
- * Where the first word starting with one of `terms` begins, case-insensitively; 0 when there is
- * none. Only at the start of a word, as the index matches: "cat" finds "category", not "communicate".
+ * Where the first of `words` occurs in `content` as a whole word, case-insensitively; -1 when
+ * none does. A word here is what the index reads as one (letters and digits): "cat" finds "cat."
+ * and "cat's", not "category" or "communicate".
  */
-function firstMatch(content: string, terms: readonly string[]): number {
-  const words = terms.filter((term) => term.length > 0);
-  if (words.length === 0) return 0;
+export function wordAt(content: string, words: readonly string[]): number {
+  const wanted = words.filter((word) => word.length > 0);
+  if (wanted.length === 0) return -1;
   if (content.length <= LOWERCASE_SCAN_CHARS) {
     // Final sigma becomes plain sigma on both sides: lowercasing picks one by position.
     const lower = content.toLowerCase().replaceAll('ς', 'σ');
     // Lowercasing a few characters (e.g. İ) lengthens the text, and positions would shift.
     if (lower.length === content.length) {
-      const found = words.map((word) => wordStart(lower, word.toLowerCase().replaceAll('ς', 'σ')));
+      const found = wanted.map((word) => wholeWord(lower, word.toLowerCase().replaceAll('ς', 'σ')));
       const starts = found.filter((at) => at >= 0);
-      return starts.length > 0 ? Math.min(...starts) : 0;
+      return starts.length > 0 ? Math.min(...starts) : -1;
     }
   }
-  return Math.max(0, content.search(patternFor(words)));
+  return content.search(patternFor(wanted));
 }
 
-/** The first place `word` occurs at the start of a word of `text`, or -1. */
-function wordStart(text: string, word: string): number {
+/** The first place `word` occurs in `text` with no letter or digit on either side, or -1. */
+function wholeWord(text: string, word: string): number {
   for (let at = text.indexOf(word); at >= 0; at = text.indexOf(word, at + 1)) {
-    if (at === 0 || !WORD_CHAR.test(text[at - 1]!)) return at;
+    const end = at + word.length;
+    if ((at === 0 || !WORD_CHAR.test(text[at - 1]!)) && (end === text.length || !WORD_CHAR.test(text[end]!)))
+      return at;
   }
   return -1;
 }
@@ -72,7 +72,7 @@ function patternFor(words: readonly string[]): RegExp {
   if (!pattern) {
     if (patterns.size >= PATTERNS_KEPT) patterns.clear();
     const literal = words.map((word) => word.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&'));
-    pattern = new RegExp(`(?<![\\p{L}\\p{N}])(?:${literal.join('|')})`, 'iu');
+    pattern = new RegExp(`(?<![\\p{L}\\p{N}])(?:${literal.join('|')})(?![\\p{L}\\p{N}])`, 'iu');
     patterns.set(key, pattern);
   }
   return pattern;

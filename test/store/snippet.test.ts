@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { SNIPPET_CHARS, snippet } from '../../src/store/snippet.js';
+import { SNIPPET_CHARS, snippetAt, wordAt } from '../../src/store/snippet.js';
+
+/** The window around the first of `words` in `content`, as search centres a snippet it found itself. */
+const snippet = (content: string, words: string[]) => snippetAt(content, Math.max(0, wordAt(content, words)));
 
 const words = (count: number, from = 0) => Array.from({ length: count }, (_, i) => `w${from + i}`).join(' ');
 
@@ -50,11 +53,16 @@ describe('snippet', () => {
     expect(snippet(content, ['cardamom'])).toMatch(/^….*then the cardamom tea/);
   });
 
-  it('matches at the start of a word only, as the index does', () => {
-    const content = `We communicate by email. ${words(100)} The category list is here.`;
-    expect(snippet(content, ['cat'])).toMatch(/^….*The category list is here\.$/);
-    const long = `${'We communicate by email. '.repeat(200)} The category list is here.`;
-    expect(snippet(long, ['cat'])).toMatch(/^….*The category list is here\.$/);
+  it('matches whole words only, as the index reads them', () => {
+    const content = `We communicate by email. ${words(100)} The category list. ${words(100)} Our cat's bowl.`;
+    expect(wordAt(content, ['cat'])).toBe(content.indexOf("cat's"));
+    expect(snippet(content, ['cat'])).toMatch(/^….*Our cat's bowl\.$/);
+    expect(wordAt('We communicate in categories.', ['cat'])).toBe(-1);
+    const long = `${'We communicate by email, category by category. '.repeat(200)} Our cat.`;
+    expect(long.length).toBeGreaterThan(4096);
+    expect(wordAt(long, ['cat'])).toBe(long.indexOf('cat.'));
+    expect(wordAt(long, ['dog'])).toBe(-1);
+    expect(wordAt(long, [])).toBe(-1);
   });
 
   it('treats final and plain sigma alike', () => {
