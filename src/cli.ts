@@ -12,6 +12,7 @@ import { type Config, ConfigError, loadConfig, parseCommandLine } from './config
 import type { Connection } from './connection/connection.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { MemoramError } from './memory/errors.js';
+import { nodeVersionHazard } from './store/node-versions.js';
 
 const HELP = `memoram-mcp — long-term memory for MCP clients, backed by Memoram or an encrypted local store
 
@@ -65,9 +66,12 @@ function setup(args: readonly string[], env: NodeJS.ProcessEnv, commandOptions =
     throw new UsageError(`Unexpected argument "${line.positionals[0]}".`);
   }
   const config = loadConfig({ flags: line.configFlags, env });
+  const logger = createLogger(config.logLevel);
+  const hazard = nodeVersionHazard(process.versions.node);
+  if (hazard) logger.warn(hazard);
   return {
     config,
-    logger: createLogger(config.logLevel),
+    logger,
     flags: line.commandFlags,
     positionals: line.positionals,
   };

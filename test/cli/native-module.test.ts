@@ -46,3 +46,28 @@ describe('a native SQLite module built for another Node.js', () => {
     }
   });
 });
+
+describe('a Node.js release whose native modules abort at garbage collection', () => {
+  const pretend = (version: string) => async () => {
+    const hook = path.join(home.dir, 'version-hook.cjs');
+    await writeFile(hook, `Object.defineProperty(process.versions, 'node', { value: '${version}' });\n`);
+    return { ...home.env, NODE_OPTIONS: `--require ${hook}` };
+  };
+
+  it('is named on stderr with what to use instead, and the command still runs', async () => {
+    const result = await runCli(['status', '--json'], await pretend('24.20.0')());
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ backend: 'local' });
+    expect(result.stderr).toContain('Node.js 24.20.0 aborts');
+    expect(result.stderr).toContain('24.22 or later');
+  });
+
+  it('is not mentioned on a release without the fault, nor when logging is silenced', async () => {
+    const fixed = await runCli(['status'], await pretend('24.22.3')());
+    expect(fixed.code).toBe(0);
+    expect(fixed.stderr).not.toContain('aborts');
+    const silent = await runCli(['status'], { ...(await pretend('24.20.0')()), MEMORAM_LOG_LEVEL: 'silent' });
+    expect(silent.code).toBe(0);
+    expect(silent.stderr).toBe('');
+  });
+});
