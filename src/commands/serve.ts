@@ -31,9 +31,23 @@ function keepYoungGenerationSmall(): void {
   setFlagsFromString('--semi-space-growth-factor=1');
 }
 
+/**
+ * The first SIGINT or SIGTERM, listened for from this call on. Called before the server says it is
+ * serving: a client (or a test) may signal as soon as it reads that line, and a signal that comes
+ * before its listener ends the process by the signal's default action, without closing the
+ * database. One that comes while the store opens still does that; the store survives a kill.
+ */
+function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+}
+
 export async function serve(config: Readonly<Config>, logger: Logger, version: string): Promise<number> {
   keepYoungGenerationSmall();
   const connection = await openConnection(config, logger);
+  const signalled = untilSignal();
   const transport = new LineStdioTransport({ logger });
   const handle = serveStdio(() => createServer({ connection, readOnly: config.readOnly, logger, version }), {
     transport,
@@ -55,8 +69,7 @@ export async function serve(config: Readonly<Config>, logger: Logger, version: s
     process.stdin.once('end', () => resolve('stdin closed'));
     process.stdin.once('close', () => resolve('stdin closed'));
     transport.closed.then(() => resolve('the client went away'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
+    signalled.then(resolve);
   });
   logger.info(`shutting down (${reason})`);
   clearTimeout(warmUp);
@@ -81,6 +94,7 @@ export async function serveHttp(config: Readonly<Config>, logger: Logger, versio
   keepYoungGenerationSmall();
   checkHttpExposure(config);
   const connection = await openConnection(config, logger);
+  const signalled = untilSignal();
   let server: HttpServer;
   try {
     server = await startHttpServer({
@@ -105,10 +119,7 @@ export async function serveHttp(config: Readonly<Config>, logger: Logger, versio
   process.stderr.write(
     `memoram-mcp: serving MCP over Streamable HTTP at ${server.url} (backend: ${connection.backend}${config.readOnly ? ', read-only' : ''}${config.http.token ? ', bearer token required' : ''})\n`,
   );
-  const reason = await new Promise<string>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-  });
+  const reason = await signalled;
   logger.info(`shutting down (${reason})`);
   await server.close().catch((error) => logger.warn('closing the HTTP server failed', { error }));
   await connection.close();

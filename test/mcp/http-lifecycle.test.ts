@@ -63,6 +63,15 @@ describe('the bearer token', () => {
 });
 
 describe('shutdown', () => {
+  it('exits 0 on a signal sent the moment it prints its URL', async () => {
+    const { env } = await home();
+    for (const signal of ['SIGTERM', 'SIGINT', 'SIGTERM', 'SIGINT'] as const) {
+      const server = await startHttpCli(env);
+      expect(await server.stop(signal), signal).toBe(0);
+      expect(server.output.stderr()).toContain(`shutting down (${signal})`);
+    }
+  });
+
   it('on SIGTERM closes the store and exits 0; the store reopens with what was saved', async () => {
     const { env } = await home();
     const server = await startHttpCli(env);
