@@ -66,7 +66,12 @@ describe('memoram-mcp serve over stdio', () => {
       child.stderr.on('data', () => {
         if (!sent && stderr().includes('serving MCP')) sent = child.kill(signal);
       });
-      expect(await exited(child), signal).toBe(0);
+      // A server that never says it is serving is stopped, and the test says what it printed.
+      const stuck = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      const code = await exited(child);
+      clearTimeout(stuck);
+      expect(sent, stderr()).toBe(true);
+      expect(code, signal).toBe(0);
       expect(stderr()).toContain(`shutting down (${signal})`);
     }
   });
