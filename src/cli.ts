@@ -12,7 +12,7 @@ import { type Config, ConfigError, loadConfig, parseCommandLine } from './config
 import type { Connection } from './connection/connection.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { MemoramError } from './memory/errors.js';
-import { nodeVersionHazard } from './store/node-versions.js';
+import { nodeVersionHazard } from './store/native-module.js';
 
 const HELP = `memoram-mcp — long-term memory for MCP clients, backed by Memoram or an encrypted local store
 

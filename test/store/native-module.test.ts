@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nodeVersionHazard } from '../../src/store/node-versions.js';
+import { nodeVersionHazard } from '../../src/store/native-module.js';
 
 describe('nodeVersionHazard', () => {
   it('names the Node releases whose addons abort at garbage collection, and what to use instead', () => {
