@@ -12,8 +12,8 @@ import type { AuthorizeInput, AuthorizeOptions, ConnectionState } from '../conne
 import type { Logger } from '../log/logger.js';
 import type { MemoramClient } from '../memoram/client.js';
 import { NotFoundError } from '../memoram/errors.js';
+import { toDomainError } from '../memoram/remote-errors.js';
 import { MemoramError } from '../memory/errors.js';
-import { toDomainError } from '../replica/remote-errors.js';
 import { DEFAULT_REASON, type PollOutcome, waitForDecision } from './access-request.js';
 import type { ConsentSettings } from './consent.js';
 import { type CredentialStore, type Credentials, CredentialsSchema, type Profile } from './credentials.js';

@@ -5,8 +5,8 @@
  */
 
 import type { ConnectionState } from '../connection/connection.js';
+import { toDomainError } from '../memoram/remote-errors.js';
 import { MemoramError } from '../memory/errors.js';
-import { toDomainError } from '../replica/remote-errors.js';
 import type { ConsentAttempt } from './consent.js';
 import type { Profile } from './credentials.js';
 

@@ -20,3 +20,8 @@ export function randomBytesPooled(count: number): Buffer {
   offset += count;
   return bytes;
 }
+
+/** A new memory or tag id: the prefix and 24 hex digits, as Memoram spells its ids. */
+export function newId(prefix: 'mem' | 'tag'): string {
+  return `${prefix}_${randomBytesPooled(12).toString('hex')}`;
+}

@@ -2,8 +2,9 @@
  * What the emulated API's handlers share: the memory store, the emulator's own state, its clock
  * and the settings the control API may change while it runs.
  */
+
+import type { BlobStore } from '../blob-store/blob-store.js';
 import type { Logger } from '../log/logger.js';
-import type { MemoryStore } from '../store/memory-store.js';
 import type { Clock } from './clock.js';
 import type { OAuthStore } from './oauth-store.js';
 import type { EmulatorState } from './state.js';
@@ -20,7 +21,7 @@ export interface EmulatorSettings {
 }
 
 export interface EmulatorContext {
-  store: MemoryStore;
+  store: BlobStore;
   state: EmulatorState;
   oauth: OAuthStore;
   clock: Clock;

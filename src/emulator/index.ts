@@ -6,9 +6,9 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { BlobStore } from '../blob-store/blob-store.js';
 import { type Logger, silentLogger } from '../log/logger.js';
 import { MemoramError } from '../memory/errors.js';
-import { MemoryStore } from '../store/memory-store.js';
 import { API_PREFIX, createApiRouter } from './api.js';
 import { createClock } from './clock.js';
 import { type EmulatorContext, MAX_JWT_LIFETIME_SECONDS } from './context.js';
@@ -94,7 +94,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     jwtLifetimeSeconds: jwtLifetime(options.jwtLifetimeSeconds),
     forcedJwtLifetimeSeconds: undefined,
   };
-  const store = MemoryStore.open(options.dbFile ?? ':memory:');
+  const store = BlobStore.open(options.dbFile ?? ':memory:');
   try {
     const clock = createClock();
     const state = EmulatorState.open(store.database, clock, options.apiKey);

@@ -3,6 +3,8 @@
  * and returned exactly as received: the emulator never encrypts or decrypts. Creates and updates
  * must name the user's own memory key; every call needs an approved access request for the user.
  */
+
+import type { BlobRow } from '../blob-store/types.js';
 import {
   CreateMemoryBlobRequestSchema,
   ListMemoryBlobsQuerySchema,
@@ -11,7 +13,6 @@ import {
   type MemoryBlobResponse,
   UpdateMemoryBlobRequestSchema,
 } from '../memoram/schemas.js';
-import type { BlobRow } from '../store/types.js';
 import { requireAccess, userIdParam, withDeveloper } from './auth.js';
 import type { EmulatorContext } from './context.js';
 import { forbidden, type Handler, json, notFound, parseJsonBody, validate } from './http.js';

@@ -1,8 +1,9 @@
 /**
  * The tag routes (CONTRACT.md §3.13–3.14): read-only; tags come into being through blob writes.
  */
+
+import type { TagRow } from '../blob-store/types.js';
 import type { Tag, TagList } from '../memoram/schemas.js';
-import type { TagRow } from '../store/types.js';
 import { requireAccess, userIdParam, withDeveloper } from './auth.js';
 import type { EmulatorContext } from './context.js';
 import { type Handler, json, notFound } from './http.js';

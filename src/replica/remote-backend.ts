@@ -9,6 +9,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { DecryptionError, fingerprint, keyFromHex, open, seal } from '../crypto/codec.js';
 import type { Logger } from '../log/logger.js';
 import type { MemoramClient } from '../memoram/client.js';
+import { isMissingBlob, toDomainError, unconfirmedCreate, wroteNothing } from '../memoram/remote-errors.js';
 import type { MemoryBlob, MemoryBlobResponse } from '../memoram/schemas.js';
 import { MemoramError, memoryConflict, memoryNotFound } from '../memory/errors.js';
 import type {
@@ -26,7 +27,6 @@ import type {
 import type { MemoryDatabase } from '../store/memory-db.js';
 import { CLAIM_RENEW_MS, claimCreate, releaseClaim, renewClaim } from './create-claims.js';
 import { ListingIndex } from './listing-index.js';
-import { isMissingBlob, toDomainError, unconfirmedCreate, wroteNothing } from './remote-errors.js';
 import { UncertainCreates } from './uncertain-creates.js';
 
 export interface RemoteCredentials {

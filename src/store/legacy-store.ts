@@ -14,9 +14,9 @@
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
+import { type RawBlob, SELECT_BLOB, toBlob } from '../blob-store/blob-rows.js';
 import { DecryptionError, fingerprint, open } from '../crypto/codec.js';
 import type { Memory, TagMeta } from '../memory/types.js';
-import { type RawBlob, SELECT_BLOB, toBlob } from './blob-rows.js';
 import { inspectStoreFile, storeError, syncDirectory, syncFile } from './database.js';
 import { MemoryDatabase } from './memory-db.js';
 

@@ -6,6 +6,7 @@
  */
 
 import type Database from 'better-sqlite3-multiple-ciphers';
+import { newId } from '../crypto/random.js';
 import type {
   Memory,
   MemoryFields,
@@ -17,7 +18,6 @@ import type {
   TagInfo,
   TagMeta,
 } from '../memory/types.js';
-import { newId } from './blob-rows.js';
 import { BUSY_TIMEOUT_MS, isLockError, openDatabase, type SqliteDatabase, storeError } from './database.js';
 import { IndexUpkeep, type StepOutcome, type UpkeepOptions } from './index-upkeep.js';
 import { INSERT_MEMORY, MEMORY_COLUMNS, type MemoryRow, rowParams, toMemory } from './memory-rows.js';

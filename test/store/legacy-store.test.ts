@@ -7,10 +7,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { BlobStore } from '../../src/blob-store/blob-store.js';
 import { fingerprint, seal } from '../../src/crypto/codec.js';
 import { inspectStoreFile } from '../../src/store/database.js';
 import { LOCAL_USER_ID, openLocalBackend } from '../../src/store/local-backend.js';
-import { MemoryStore } from '../../src/store/memory-store.js';
 import { childModule } from '../helpers/child-module.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
 
@@ -58,7 +58,7 @@ describe.each(['v0.1-store', 'v0.1-store-wal'])('the %s fixture', (fixture) => {
 
 /** An old-format store of `count` memories, written with the blobs schema and the codec as 0.1 did. */
 function makeOldStore(file: string, count: number): string[] {
-  const store = MemoryStore.open(file);
+  const store = BlobStore.open(file);
   const contents: string[] = [];
   for (let i = 0; i < count; i++) {
     const content = `Old memory ${i}: the user talked about subject ${i % 97} and kiwi ${i}.`;

@@ -1,8 +1,7 @@
 /**
  * Blob rows as SQL reads them: one statement for a blob with its tag names and ids in order (as
- * JSON arrays), turned into the contract's BlobRow, and the ids new rows get.
+ * JSON arrays), turned into the contract's BlobRow.
  */
-import { randomBytesPooled } from '../crypto/random.js';
 import type { BlobRow } from './types.js';
 
 export interface RawBlob extends Omit<BlobRow, 'tags' | 'tag_ids'> {
@@ -19,10 +18,6 @@ export const SELECT_BLOB = `
          (SELECT json_group_array(bt.tag_id) FROM (SELECT bt.tag_id FROM blob_tags bt
             WHERE bt.blob_id = b.id ORDER BY bt.position) bt) AS tag_id_list
   FROM blobs b`;
-
-export function newId(prefix: 'mem' | 'tag'): string {
-  return `${prefix}_${randomBytesPooled(12).toString('hex')}`;
-}
 
 export function toBlob(raw: RawBlob): BlobRow {
   const { fingerprint: _fingerprint, tag_names, tag_id_list, ...rest } = raw;

@@ -4,28 +4,28 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BlobStore } from '../../src/blob-store/blob-store.js';
+import { BLOB_MIGRATIONS } from '../../src/blob-store/schema.js';
 import { MemoramError } from '../../src/memory/errors.js';
-import { MemoryStore } from '../../src/store/memory-store.js';
-import { BLOB_MIGRATIONS } from '../../src/store/schema.js';
 
 const SCHEMA_VERSION = BLOB_MIGRATIONS.length;
 
 let root: string;
 let file: string;
-let store: MemoryStore;
+let store: BlobStore;
 const U = 'user-1';
 
 beforeEach(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'memoram-store-'));
   file = path.join(root, 'data', 'memories.db');
-  store = MemoryStore.open(file);
+  store = BlobStore.open(file);
 });
 afterEach(async () => {
   store.close();
   await rm(root, { recursive: true, force: true });
 });
 
-describe('MemoryStore', () => {
+describe('BlobStore', () => {
   it('creates blobs with Memoram field spellings, tags with ids, and reads them back', () => {
     const { blob, existing } = store.createBlob(U, {
       content: 'cipher',
@@ -161,7 +161,7 @@ describe('MemoryStore', () => {
   it('keeps data across reopen and records the schema version', () => {
     const { blob } = store.createBlob(U, { content: 'persist' });
     store.close();
-    store = MemoryStore.open(file);
+    store = BlobStore.open(file);
     expect(store.getBlob(U, blob.id)?.content).toBe('persist');
     const raw = new Database(file, { readonly: true });
     expect(raw.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
@@ -172,7 +172,7 @@ describe('MemoryStore', () => {
   it('gives a clear error for a file that is not a database', async () => {
     const bad = path.join(root, 'bad.db');
     await writeFile(bad, 'this is not sqlite, just some text that is long enough to matter'.repeat(100));
-    expect(() => MemoryStore.open(bad)).toThrow(/damaged or is not a memoram-mcp store/);
+    expect(() => BlobStore.open(bad)).toThrow(/damaged or is not a memoram-mcp store/);
   });
 
   it('refuses a database written by a newer schema', () => {
@@ -180,8 +180,8 @@ describe('MemoryStore', () => {
     const raw = new Database(file);
     raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     raw.close();
-    expect(() => MemoryStore.open(file)).toThrow(/newer version/);
-    store = MemoryStore.open(':memory:');
+    expect(() => BlobStore.open(file)).toThrow(/newer version/);
+    store = BlobStore.open(':memory:');
   });
 
   it('waits for another process to let go before switching a new file to WAL', async () => {
@@ -196,7 +196,7 @@ describe('MemoryStore', () => {
        setTimeout(() => { db.exec('COMMIT'); db.close(); }, 300);`,
     ]);
     await new Promise((resolve) => holder.stdout.once('data', resolve));
-    const opened = MemoryStore.open(fresh);
+    const opened = BlobStore.open(fresh);
     try {
       expect(opened.createBlob(U, { content: 'after the lock' }).existing).toBe(false);
     } finally {
@@ -210,7 +210,7 @@ describe('MemoryStore', () => {
   it('reports a locked database as busy instead of crashing', () => {
     const locker = new Database(file);
     locker.exec('BEGIN IMMEDIATE');
-    const impatient = MemoryStore.open(file, { busyTimeoutMs: 50 });
+    const impatient = BlobStore.open(file, { busyTimeoutMs: 50 });
     try {
       expect(() => impatient.createBlob(U, { content: 'x' })).toThrow(/busy/);
     } finally {

@@ -2,7 +2,7 @@
  * The schema of the blob store (Memoram's data model for any number of users: the emulator's
  * file, and the local store as release 0.1 wrote it) and its migrations (see migrate.ts).
  */
-import type { Migration } from './migrate.js';
+import type { Migration } from '../store/migrate.js';
 
 export const BLOB_MIGRATIONS: readonly Migration[] = [
   `

@@ -1,20 +1,21 @@
 /**
- * The SQLite memory store: Memoram's memory blobs and tags for any number of users, in one file
+ * The blob store: Memoram's data model (memory blobs and tags) for any number of users, in one file
  * shared safely by several processes (WAL, a busy timeout, immediate write transactions). Every
  * write bumps a store-wide revision, and deletes leave tombstones, so a reader can catch up on
  * what other processes changed with one indexed query (changesSince).
  */
 
 import type Database from 'better-sqlite3-multiple-ciphers';
-import { newId, type RawBlob, SELECT_BLOB, toBlob } from './blob-rows.js';
+import { newId } from '../crypto/random.js';
+import { openDatabase, storeError } from '../store/database.js';
+import { type RawBlob, SELECT_BLOB, toBlob } from './blob-rows.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { openDatabase, storeError } from './database.js';
 import { BLOB_MIGRATIONS } from './schema.js';
 import type { BlobPatch, BlobRow, Changes, ListBlobsQuery, NewBlob, TagRow, UpdateOutcome } from './types.js';
 
 const BUSY_TIMEOUT_MS = 5_000;
 
-export class MemoryStore {
+export class BlobStore {
   readonly file: string;
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
@@ -25,8 +26,8 @@ export class MemoryStore {
   }
 
   /** Opens (creating if needed) the store at `file`, or an in-memory store for ':memory:'. */
-  static open(file: string, options: { busyTimeoutMs?: number } = {}): MemoryStore {
-    return new MemoryStore(
+  static open(file: string, options: { busyTimeoutMs?: number } = {}): BlobStore {
+    return new BlobStore(
       file,
       openDatabase(file, {
         busyTimeoutMs: options.busyTimeoutMs ?? BUSY_TIMEOUT_MS,
