@@ -325,8 +325,13 @@ export class MemoryDatabase {
     return this.guard(() => this.sql('SELECT id FROM memories').pluck().all() as string[]);
   }
 
+  /**
+   * One read transaction: a search is several statements, and between two snapshots another
+   * process's delete and insert could hand a deleted memory's rowid (and its score) to a new one.
+   */
   search(params: SearchParams, now = Date.now()): SearchPage {
-    return this.guard(() => search(this.sql, params, now));
+    const read = () => search(this.sql, params, now);
+    return this.guard(() => (this.db.inTransaction ? read() : this.db.transaction(read).deferred()));
   }
 
   /** Up to five memories whose wording overlaps heavily with `content`, most alike first. */
