@@ -8,21 +8,87 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
-/** The request as the SDK reads it. The URL's origin is fixed: the Host header is checked, never trusted. */
-export function toWebRequest(req: IncomingMessage, signal: AbortSignal): Request {
+/** A request as the SDK reads it, or the answer to one that no fetch Request can represent. */
+export type Converted = { request: Request } | { refusal: Response };
+
+/** The methods fetch refuses to build a Request with; node:http parses them all the same. */
+const UNREPRESENTABLE_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
+/** What /mcp answers; sent with a 405 as RFC 9110 asks. */
+export const ALLOWED_METHODS = 'GET, POST, DELETE';
+
+/**
+ * The request as the SDK reads it. Whatever bytes the client sent, this returns and never
+ * throws: node:http hands on methods and targets that fetch refuses (TRACE, a target that is not
+ * a URL, one with credentials), and they get their own answer here.
+ */
+export function toWebRequest(req: IncomingMessage, signal: AbortSignal): Converted {
+  const method = req.method ?? 'GET';
+  if (UNREPRESENTABLE_METHODS.has(method.toUpperCase())) {
+    return { refusal: methodNotAllowed(method) };
+  }
+  const target = readTarget(req.url ?? '/');
+  if ('refusal' in target) return target;
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (Array.isArray(value)) for (const item of value) headers.append(name, item);
     else if (value !== undefined) headers.set(name, value);
   }
-  const method = req.method ?? 'GET';
+  // RFC 9112 3.2.2: with an absolute target, its authority is the host (the Host checks see it).
+  if (target.host !== undefined) headers.set('host', target.host);
   const hasBody = method !== 'GET' && method !== 'HEAD';
-  return new Request(new URL(req.url ?? '/', 'http://127.0.0.1'), {
-    method,
-    headers,
-    signal,
-    ...(hasBody ? { body: bodyOf(req), duplex: 'half' } : {}),
-  } as RequestInit);
+  try {
+    const request = new Request(target.url, {
+      method,
+      headers,
+      signal,
+      ...(hasBody ? { body: bodyOf(req), duplex: 'half' } : {}),
+    } as RequestInit);
+    return { request };
+  } catch {
+    // Anything else fetch refuses, which node:http let through.
+    return { refusal: jsonRpcError(400, -32600, 'Bad request: this request cannot be served.', CLOSE) };
+  }
+}
+
+export function methodNotAllowed(method: string): Response {
+  const shown = /^[A-Z-]{1,16}$/.test(method) ? `${method} is` : 'this method is';
+  return jsonRpcError(405, -32600, `Method not allowed: ${shown} not served here; use ${ALLOWED_METHODS}.`, {
+    Allow: ALLOWED_METHODS,
+  });
+}
+
+const CLOSE = { Connection: 'close' };
+
+/**
+ * The path and query of the request target, on a fixed origin: the Host header is checked, never
+ * trusted. A path (origin-form) is always one, however odd (`//x:99999/mcp` is a path, not a
+ * host); an absolute URL is one when it parses and has no credentials; anything else is refused.
+ */
+function readTarget(raw: string): { url: URL; host?: string } | { refusal: Response } {
+  if (raw.startsWith('/')) {
+    try {
+      return { url: new URL(`${FIXED_ORIGIN}${raw}`) };
+    } catch {
+      return { refusal: badTarget('it is not a valid path') };
+    }
+  }
+  if (!/^https?:\/\//i.test(raw)) return { refusal: badTarget('it must be a path such as /mcp') };
+  let absolute: URL;
+  try {
+    absolute = new URL(raw);
+  } catch {
+    return { refusal: badTarget('it is not a valid URL') };
+  }
+  if (absolute.username !== '' || absolute.password !== '') {
+    return { refusal: badTarget('it must not carry credentials') };
+  }
+  return { url: new URL(`${absolute.pathname}${absolute.search}`, FIXED_ORIGIN), host: absolute.host };
+}
+
+const FIXED_ORIGIN = 'http://127.0.0.1';
+
+function badTarget(why: string): Response {
+  return jsonRpcError(400, -32600, `Bad request: the request target is refused, ${why}.`, CLOSE);
 }
 
 /**
@@ -84,4 +150,16 @@ export function jsonRpcError(
   headers: Record<string, string> = {},
 ): Response {
   return Response.json({ jsonrpc: '2.0', error: { code, message }, id: null }, { status, headers });
+}
+
+/**
+ * The same answer written straight to a socket, for what node:http refuses before there is a
+ * request to answer (a malformed request line or header, CONNECT).
+ */
+export function rawJsonRpcError(status: number, reason: string, message: string, extra = ''): string {
+  const body = JSON.stringify({ jsonrpc: '2.0', error: { code: -32600, message }, id: null });
+  return (
+    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\n` +
+    `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n${extra}\r\n${body}`
+  );
 }

@@ -5,14 +5,22 @@
  * (http-sessions.ts). Every server instance shares the one Connection, so every client sees the
  * others' writes at once.
  *
- * In front of both, in this order: the Host and Origin checks against DNS rebinding (the SDK's
- * validators), the path, then the bearer token when one is configured. Bodies are bounded by the
+ * Whatever bytes a client sends are answered with a status and a one-line JSON-RPC error, never a
+ * crash: node:http's own refusals (a request it cannot parse, CONNECT) here, a method or target
+ * fetch cannot represent in the conversion (http-bridge.ts). Then, in this order: the Host and
+ * Origin checks against DNS rebinding (the SDK's validators), the path, then the bearer token
+ * when one is configured. Bodies are bounded by the
  * SDK (413 past the bound); slow clients by the node:http timeouts; abandoned sessions by expiry.
  * A request for a tool or prompt named like an Object.prototype property is answered here.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createServer as createNodeServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import {
+  createServer as createNodeServer,
+  type IncomingMessage,
+  type Server as NodeServer,
+  type ServerResponse,
+} from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import os from 'node:os';
 import {
   createMcpHandler,
@@ -26,7 +34,13 @@ import {
 } from '@modelcontextprotocol/server';
 import type { Connection } from '../connection/connection.js';
 import type { Logger } from '../log/logger.js';
-import { jsonRpcError, sendWebResponse, toWebRequest } from './http-bridge.js';
+import {
+  ALLOWED_METHODS,
+  jsonRpcError,
+  rawJsonRpcError,
+  sendWebResponse,
+  toWebRequest,
+} from './http-bridge.js';
 import { createSessions, type Served } from './http-sessions.js';
 import { prototypeNameAnswer } from './inbound-guard.js';
 import { publishResourceChanges } from './resources.js';
@@ -88,6 +102,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   let closing = false;
   let inFlight = 0;
   let drained: (() => void) | undefined;
+  /** Connections with a response under way, which a parse error must not write into. */
+  const answering = new WeakSet<Socket>();
 
   const route = async (request: Request): Promise<Served> => {
     const refused =
@@ -128,9 +144,20 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     const counted = req.method !== 'GET';
     if (counted) inFlight += 1;
     const abort = new AbortController();
-    res.once('close', () => abort.abort());
+    answering.add(req.socket);
+    res.once('close', () => {
+      answering.delete(req.socket);
+      abort.abort();
+    });
     let served: Served | undefined;
-    route(toWebRequest(req, abort.signal))
+    // Inside the chain, so that nothing a request carries can throw past the catch below.
+    Promise.resolve()
+      .then(() => {
+        const converted = toWebRequest(req, abort.signal);
+        return 'refusal' in converted
+          ? { response: converted.refusal, done: () => {} }
+          : route(converted.request);
+      })
       .catch((error: unknown) => {
         logger.error('serving an HTTP request failed', { error });
         return { response: jsonRpcError(500, -32603, 'Internal error, see the server log.'), done: () => {} };
@@ -150,6 +177,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS },
     listener,
   );
+  answerWhatNodeRefuses(server, answering, logger);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {
@@ -183,6 +211,39 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     },
   };
 }
+
+/**
+ * node:http answers a request it cannot parse with a bare status and no body, and drops CONNECT
+ * without a word; here both get a status and a one-line JSON-RPC error, like every other refusal.
+ */
+function answerWhatNodeRefuses(server: NodeServer, answering: WeakSet<Socket>, logger: Logger): void {
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    logger.debug('malformed HTTP request refused', { reason: error.code ?? error.message });
+    // Never into a response already under way on this connection: that would corrupt it.
+    if (socket.writable && !answering.has(socket)) {
+      const [status, reason, text] = CLIENT_ERRORS[error.code ?? ''] ?? CLIENT_ERRORS.default!;
+      socket.write(rawJsonRpcError(status, reason, text));
+    }
+    socket.destroy();
+  });
+  server.on('connect', (_req: IncomingMessage, socket: Socket) => {
+    socket.on('error', () => {});
+    socket.end(
+      rawJsonRpcError(
+        405,
+        'Method Not Allowed',
+        `Method not allowed: CONNECT is not served here; use ${ALLOWED_METHODS}.`,
+        `allow: ${ALLOWED_METHODS}\r\n`,
+      ),
+    );
+  });
+}
+
+const CLIENT_ERRORS: Record<string, [number, string, string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large', 'Request headers too large.'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', 'Request timeout: the request came too slowly.'],
+  default: [400, 'Bad Request', 'Bad request: this is not an HTTP request the server can read.'],
+};
 
 /**
  * The answer to a request for a tool or prompt named like an Object.prototype property, which

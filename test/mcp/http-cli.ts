@@ -185,3 +185,67 @@ export function message(body: string): Record<string, unknown> {
   const data = /^data: (.*)$/m.exec(body)?.[1];
   return JSON.parse(data ?? body) as Record<string, unknown>;
 }
+
+export interface RawExchange {
+  /** The status line's code, 0 when the server closed (or reset) without answering. */
+  status: number;
+  head: string;
+  body: string;
+}
+
+/**
+ * Writes `bytes` as they are over a bare socket (no client library would send a malformed request
+ * line) and reads one response: its head, and its body (by its length, or chunk by chunk).
+ */
+export function rawExchange(url: string, bytes: string | Buffer, timeoutMs = 5_000): Promise<RawExchange> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    let received = Buffer.alloc(0);
+    const socket = net.connect(Number(port), hostname, () => socket.write(bytes));
+    const finish = () => {
+      clearTimeout(timer);
+      socket.destroy();
+      const parsed = parseResponse(received);
+      resolve({
+        status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(parsed.head)?.[1] ?? 0),
+        head: parsed.head,
+        body: parsed.body,
+      });
+    };
+    const timer = setTimeout(finish, timeoutMs);
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      if (parseResponse(received).complete) finish();
+    });
+    socket.on('error', () => {});
+    socket.on('close', finish);
+  });
+}
+
+function parseResponse(received: Buffer): { head: string; body: string; complete: boolean } {
+  const split = received.indexOf('\r\n\r\n');
+  if (split < 0) return { head: received.toString('latin1'), body: '', complete: false };
+  const head = received.subarray(0, split).toString('latin1');
+  let rest = received.subarray(split + 4);
+  const length = /\r\ncontent-length: *(\d+)/i.exec(head)?.[1];
+  if (length !== undefined) {
+    return {
+      head,
+      body: rest.subarray(0, Number(length)).toString('utf8'),
+      complete: rest.length >= Number(length),
+    };
+  }
+  if (!/\r\ntransfer-encoding: *chunked/i.test(head))
+    return { head, body: rest.toString('utf8'), complete: false };
+  const chunks: Buffer[] = [];
+  for (;;) {
+    const line = rest.indexOf('\r\n');
+    if (line < 0) break;
+    const size = Number.parseInt(rest.subarray(0, line).toString('latin1'), 16);
+    if (size === 0) return { head, body: Buffer.concat(chunks).toString('utf8'), complete: true };
+    if (Number.isNaN(size) || rest.length < line + 2 + size + 2) break;
+    chunks.push(rest.subarray(line + 2, line + 2 + size));
+    rest = rest.subarray(line + 2 + size + 2);
+  }
+  return { head, body: Buffer.concat(chunks).toString('utf8'), complete: false };
+}
