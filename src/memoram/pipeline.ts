@@ -14,7 +14,7 @@ import {
   type MemoramHttpError,
   UnexpectedResponseError,
 } from './errors.js';
-import { decideRetry, mayStillLand, provablyUnprocessed, type RetryMode, retryDelayMs } from './retry.js';
+import { decideRetry, mayStillLand, neverSent, type RetryMode, retryDelayMs } from './retry.js';
 import { type IssuedToken, TokenCache } from './token.js';
 import { exchange, type HttpMethod, type RawResponse } from './transport.js';
 
@@ -97,7 +97,8 @@ export class RequestPipeline {
         if (failure instanceof ApiError) failure.afterRetry = state.uncertain;
         throw failure;
       }
-      state.uncertain ||= !provablyUnprocessed(failure);
+      // Even a 429 may follow a write the server did: only a request that never left is sure.
+      state.uncertain ||= !neverSent(failure);
     }
   }
 

@@ -6,8 +6,9 @@
  * Three kinds of request:
  * - `idempotent` — GET, PATCH, DELETE and `POST /auth/token` (it only mints a token): repeating
  *   them leaves the server as one success would, so every transient failure is retried.
- * - `verify-first` — `POST /memory-blobs`: a 5xx, a timeout or a dropped connection may hide a
- *   write that landed. It is retried at once only when the request provably was not processed;
+ * - `verify-first` — `POST /memory-blobs`: any answer but a 2xx may hide a write that landed (a
+ *   5xx, a timeout, a dropped connection, and also a 429 or 503 that a server sent after storing
+ *   it). It is retried at once only when the request never left (the connection never opened);
  *   otherwise the client first looks for the blob and re-posts only when it is not there, and
  *   when no answer came at all (`mayStillLand`) it keeps looking for a while first.
  * - `unprocessed-only` — `POST /access-requests`: a duplicate would show up twice in the user's
@@ -86,10 +87,18 @@ export function mayStillLand(error: MemoramHttpError): boolean {
   }
 }
 
+/** The one failure proving a request never reached the server: its connection never opened. */
+export function neverSent(error: MemoramHttpError): boolean {
+  return error.code === 'CONNECTION_FAILED' && error.duringConnect;
+}
+
 export function decideRetry(mode: RetryMode, error: MemoramHttpError): RetryDecision {
   if (!isTransient(error)) return 'give-up';
-  if (mode === 'idempotent' || provablyUnprocessed(error)) return 'retry';
-  return mode === 'verify-first' ? 'verify-then-retry' : 'give-up';
+  if (mode === 'idempotent') return 'retry';
+  // A 429 or 503 says the server will not act, but a server that stored the write first and
+  // then answered it makes a blind re-post a second copy: a create is looked for all the same.
+  if (mode === 'verify-first') return neverSent(error) ? 'retry' : 'verify-then-retry';
+  return provablyUnprocessed(error) ? 'retry' : 'give-up';
 }
 
 /**

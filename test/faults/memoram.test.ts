@@ -43,6 +43,9 @@ const FAULTS: Fault[] = [
   { drop: true, count: 3 },
   { status: 500, afterHandling: true },
   { drop: true, afterHandling: true },
+  // A server that stores the write and then answers "come back later".
+  { status: 429, retryAfter: 0, afterHandling: true },
+  { status: 503, retryAfter: 0, afterHandling: true },
   // Past the deadline, landing while the client still looks for it.
   { delayMs: TIMEOUT_MS + 200 },
 ];

@@ -117,12 +117,25 @@ describe('MemoramClient retries', () => {
     expect(creates).toEqual([201, 500, 201]);
   });
 
-  it('retries a create on 429 without looking for it first', async () => {
+  it.each([
+    ['a 429', { status: 429, retryAfter: 0 }],
+    ['a 503 with Retry-After', { status: 503, retryAfter: 0 }],
+  ])('stores one copy when %s comes after the write landed', async (_name, spec) => {
+    const h = await harness();
+    await fault(h.emu, { route: CREATE, ...spec, afterHandling: true });
+    const created = await h.client.createMemoryBlob(blobBody(h, 'iv:tag:limited'));
+    const all = await h.client.listAllMemoryBlobs(h.user.user_id);
+    expect(all.map((blob) => blob.id)).toEqual([created.id]);
+    expect((await requests(h.emu, CREATE)).map((entry) => entry.status)).toEqual([spec.status]);
+  });
+
+  it('looks for a create after a 429 before posting it again', async () => {
     const h = await harness();
     await fault(h.emu, { route: CREATE, status: 429, retryAfter: 0 });
     await h.client.createMemoryBlob(blobBody(h, 'x'));
     const routes = (await requests(h.emu)).map((entry) => entry.route);
-    expect(routes).toEqual(['POST /auth/token', CREATE, CREATE]);
+    expect(routes).toEqual(['POST /auth/token', CREATE, 'GET /memory-blobs', CREATE]);
+    expect(await h.client.listAllMemoryBlobs(h.user.user_id)).toHaveLength(1);
   });
 
   it('does not repeat an access request that may have reached the server', async () => {
@@ -168,10 +181,13 @@ describe('MemoramClient retries', () => {
     }
   });
 
-  it('reports a DELETE whose first response was lost as NotFoundError with afterRetry', async () => {
+  it.each([
+    ['was lost', { drop: true }],
+    ['was a 429', { status: 429, retryAfter: 0 }],
+  ])('reports a DELETE whose first response %s as NotFoundError with afterRetry', async (_name, spec) => {
     const h = await harness();
     const blob = await h.client.createMemoryBlob(blobBody(h, 'to delete'));
-    await fault(h.emu, { route: 'DELETE /memory-blobs/{blobId}', drop: true, afterHandling: true });
+    await fault(h.emu, { route: 'DELETE /memory-blobs/{blobId}', ...spec, afterHandling: true });
     const error = await rejectionOf(h.client.deleteMemoryBlob(blob.id, h.user.user_id));
     expect(error).toBeInstanceOf(NotFoundError);
     expect((error as NotFoundError).afterRetry).toBe(true);

@@ -62,7 +62,8 @@ describe('decideRetry', () => {
     expect(decideRetry('verify-first', status(500))).toBe('verify-then-retry');
     expect(decideRetry('verify-first', reset)).toBe('verify-then-retry');
     expect(decideRetry('verify-first', timeout)).toBe('verify-then-retry');
-    expect(decideRetry('verify-first', status(429))).toBe('retry');
+    expect(decideRetry('verify-first', status(429))).toBe('verify-then-retry');
+    expect(decideRetry('verify-first', status(503, '1'))).toBe('verify-then-retry');
     expect(decideRetry('verify-first', refused)).toBe('retry');
     expect(decideRetry('verify-first', status(400))).toBe('give-up');
   });
