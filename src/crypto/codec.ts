@@ -60,6 +60,16 @@ export function fingerprint(content: string, key: Buffer): string {
   return createHmac('sha256', key).update(normalizeForFingerprint(content)).digest('hex');
 }
 
+/**
+ * The fingerprint of content in a scope: a global memory's is the plain one (so stores written
+ * before scopes keep theirs), a scoped one's is keyed by a key derived for that scope, so that
+ * identical content in two scopes is two memories and no spelling of content can collide with it.
+ */
+export function scopedFingerprint(content: string, scope: string | null, key: Buffer): string {
+  if (scope === null) return fingerprint(content, key);
+  return fingerprint(content, createHmac('sha256', key).update(`memoram-mcp scope\0${scope}`).digest());
+}
+
 function normalizeForFingerprint(content: string): string {
   return content.normalize('NFC').trim().replace(/\s+/g, ' ');
 }

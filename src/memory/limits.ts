@@ -3,6 +3,7 @@
  * schemas and the import command are built from these, so every way in checks the same limits.
  */
 import { z } from 'zod';
+import { SCOPE_TAG_PREFIX, ScopeNameSchema } from './scopes.js';
 
 export const LIMITS = {
   contentBytes: 32 * 1024,
@@ -42,7 +43,10 @@ export const TagSchema = z
   .trim()
   .min(1, 'a tag must not be empty')
   .max(LIMITS.tagChars, `a tag must be at most ${LIMITS.tagChars} characters`)
-  .refine((tag) => !tag.includes(','), { message: 'a tag must not contain a comma' });
+  .refine((tag) => !tag.includes(','), { message: 'a tag must not contain a comma' })
+  .refine((tag) => !tag.toLowerCase().startsWith(SCOPE_TAG_PREFIX), {
+    message: `tags starting with "${SCOPE_TAG_PREFIX}" are reserved: pass scope instead`,
+  });
 
 export const TagsSchema = z
   .array(TagSchema)
@@ -65,6 +69,7 @@ export const MemoryFieldsSchema = z.object({
   importance: UnitSchema.describe('How much this matters, 0 to 1 (default 0.5).').optional(),
   confidence: UnitSchema.describe('How sure the memory is true, 0 to 1 (default 1).').optional(),
   source: SourceSchema.describe('Where the memory came from; defaults to the client name.').optional(),
+  scope: ScopeNameSchema.nullable().optional(),
 });
 
 export const DEFAULT_IMPORTANCE = 0.5;

@@ -14,6 +14,7 @@ import {
   normalizeTags,
   wellFormed,
 } from './limits.js';
+import { scopeFilter } from './scopes.js';
 import type {
   Memory,
   MemoryBackend,
@@ -21,13 +22,26 @@ import type {
   MemoryMeta,
   MemoryPatch,
   NewMemory,
+  ScopeInfo,
   SearchPage,
   SearchParams,
   SimilarMemory,
   TagInfo,
 } from './types.js';
 
-export type { MemorySummary, SearchParams } from './types.js';
+export type { MemorySummary, ScopeInfo, SearchParams } from './types.js';
+
+/**
+ * Whose memories a caller sees: `scope` is a scope's name, "global" (memories of no scope) or "*"
+ * (every scope); without it, the `current` scope's memories and global ones (with no current
+ * scope, global ones only). The MCP server's current scope is per client (mcp/current-scope.ts).
+ */
+export interface ScopeRequest {
+  scope?: string | undefined;
+  current?: string | null | undefined;
+}
+
+export interface SearchRequest extends Omit<SearchParams, 'scopes'>, ScopeRequest {}
 
 export interface CreateResult {
   memory: MemoryMeta;
@@ -86,14 +100,17 @@ export class MemoryService {
     await this.backend.refresh?.(signal);
   }
 
-  async search(params: SearchParams, signal?: AbortSignal): Promise<SearchPage> {
+  async search(request: SearchRequest, signal?: AbortSignal): Promise<SearchPage> {
+    const { scope, current, ...params } = request;
     const query = params.query === undefined ? undefined : params.query.slice(0, LIMITS.queryChars);
-    return this.backend.search({ ...params, query }, this.now(), signal);
+    const scopes = scopeFilter(scope, current ?? null);
+    return this.backend.search({ ...params, query, scopes }, this.now(), signal);
   }
 
-  /** The most recently updated memories, without content. */
-  async recent(limit: number, signal?: AbortSignal): Promise<MemoryMeta[]> {
-    const { memories } = await this.backend.search({ limit }, this.now(), signal);
+  /** The most recently updated memories the request sees, without content. */
+  async recent(limit: number, request: ScopeRequest = {}, signal?: AbortSignal): Promise<MemoryMeta[]> {
+    const scopes = scopeFilter(request.scope, request.current ?? null);
+    const { memories } = await this.backend.search({ limit, scopes }, this.now(), signal);
     return memories.map(({ snippet: _snippet, score: _score, ...meta }) => meta);
   }
 
@@ -124,6 +141,7 @@ export class MemoryService {
       tags: normalizeTags(fields.tags),
       importance: fields.importance ?? DEFAULT_IMPORTANCE,
       confidence: fields.confidence ?? DEFAULT_CONFIDENCE,
+      scope: fields.scope ?? null,
     };
   }
 
@@ -134,7 +152,7 @@ export class MemoryService {
    */
   async create(given: MemoryFields, signal?: AbortSignal): Promise<CreateResult> {
     const fields = this.prepare(given);
-    const fingerprint = this.backend.fingerprint(fields.content);
+    const fingerprint = this.backend.fingerprint(fields.content, fields.scope ?? null);
     const inFlight = this.creating.get(fingerprint);
     if (inFlight)
       await untilAborted(
@@ -190,7 +208,7 @@ export class MemoryService {
         continue;
       }
       const fields = this.prepare(parsed.data as MemoryFields);
-      batch.push({ fields, fingerprint: this.backend.fingerprint(fields.content) });
+      batch.push({ fields, fingerprint: this.backend.fingerprint(fields.content, fields.scope ?? null) });
       if (batch.length >= IMPORT_BATCH) await flush();
     }
     await flush();
@@ -214,7 +232,7 @@ export class MemoryService {
     const patch = wellFormed(given);
     if (Object.values(patch).every((value) => value === undefined)) {
       throw new MemoramError('INVALID_INPUT', 'Nothing to update.', {
-        hint: 'Pass at least one of content, title, summary, tags, importance, confidence or source.',
+        hint: 'Pass at least one of content, title, summary, tags, importance, confidence, source or scope.',
       });
     }
     const tags = patch.tags === undefined ? undefined : normalizeTags(patch.tags);
@@ -238,9 +256,14 @@ export class MemoryService {
     return { deleted, not_found: notFound };
   }
 
-  /** Tags in use, most used first, with their descriptions and colours. */
-  async listTags(signal?: AbortSignal): Promise<TagInfo[]> {
-    return this.backend.listTags(signal);
+  /** Tags in use by the memories the request sees, most used first, with descriptions and colours. */
+  async listTags(request: ScopeRequest = {}, signal?: AbortSignal): Promise<TagInfo[]> {
+    return this.backend.listTags(scopeFilter(request.scope, request.current ?? null), signal);
+  }
+
+  /** The scopes in use with their memory counts (global, as name null, first). */
+  async listScopes(signal?: AbortSignal): Promise<ScopeInfo[]> {
+    return this.backend.listScopes(signal);
   }
 
   async close(): Promise<void> {

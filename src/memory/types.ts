@@ -14,6 +14,8 @@ export interface Memory {
   importance: number | null;
   confidence: number | null;
   source: string | null;
+  /** The scope (a project, an agent) the memory belongs to; null for a global memory. */
+  scope: string | null;
   created_at: string;
   updated_at: string;
   /** Set when the content could not be decrypted (for example, written with another key). */
@@ -32,6 +34,8 @@ export interface MemoryFields {
   importance?: number | undefined;
   confidence?: number | undefined;
   source?: string | undefined;
+  /** A scope's name, or null for global; absent on create means global (the tools pass the current scope). */
+  scope?: string | null | undefined;
 }
 
 export type MemoryPatch = Partial<MemoryFields>;
@@ -46,7 +50,24 @@ export interface TagInfo extends TagMeta {
   count: number;
 }
 
+/**
+ * Which memories a search or a tag count sees: those of the scopes named, and global ones when
+ * `global` is set. Where a filter is absent, every scope is seen.
+ */
+export interface ScopeFilter {
+  names: readonly string[];
+  global: boolean;
+}
+
+/** A scope in use: its name (null for global) and how many memories it holds. */
+export interface ScopeInfo {
+  name: string | null;
+  count: number;
+}
+
 export interface SearchFilters {
+  /** Absent: every scope (the MemoryService fills it from the caller's choice and current scope). */
+  scopes?: ScopeFilter | undefined;
   /** Tag names; a memory matches when it has any of them. */
   tags?: readonly string[] | undefined;
   minImportance?: number | undefined;
@@ -100,8 +121,11 @@ export interface NewMemory {
  */
 export interface MemoryBackend {
   readonly kind: 'local' | 'memoram';
-  /** A keyed fingerprint of content, equal for identical content (see crypto/codec.ts). */
-  fingerprint(content: string): string;
+  /**
+   * A keyed fingerprint of content in a scope, equal for identical content in the same scope (see
+   * crypto/codec.ts): identical content in two scopes is two memories.
+   */
+  fingerprint(content: string, scope: string | null): string;
   /**
    * Brings what searches answer from up to date, where that costs a round trip (Memoram's
    * replica); the local store is always current and needs none.
@@ -134,7 +158,9 @@ export interface MemoryBackend {
   count(signal?: AbortSignal): Promise<number>;
   /** Every memory with its content, oldest first: for export. */
   all(signal?: AbortSignal): Promise<Memory[]>;
-  /** Tags in use with their counts, most used first, with descriptions and colours. */
-  listTags(signal?: AbortSignal): Promise<TagInfo[]>;
+  /** Tags in use (by the memories the filter sees) with their counts, most used first. */
+  listTags(scopes: ScopeFilter | undefined, signal?: AbortSignal): Promise<TagInfo[]>;
+  /** The scopes in use, global first, then the fullest. */
+  listScopes(signal?: AbortSignal): Promise<ScopeInfo[]>;
   close(): Promise<void>;
 }

@@ -33,7 +33,7 @@ export interface ListingIndexOptions {
   open?: (() => Promise<MemoryDatabase>) | undefined;
   /** Every memory of the account, decrypted. */
   list: () => Promise<Memory[]>;
-  fingerprint: (content: string) => string;
+  fingerprint: (content: string, scope: string | null) => string;
   refreshIntervalMs?: number | undefined;
   onBackgroundError?: ((error: unknown) => void) | undefined;
   now?: (() => number) | undefined;
@@ -238,7 +238,7 @@ export class ListingIndex {
   }
 
   private put(memory: Memory): void {
-    this.db.put(memory, memory.unreadable ? null : this.options.fingerprint(memory.content));
+    this.db.put(memory, memory.unreadable ? null : this.options.fingerprint(memory.content, memory.scope));
   }
 
   private write(id: string, memory: Memory | null): void {

@@ -6,7 +6,7 @@
  * they cost no request once it is warm.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { DecryptionError, fingerprint, keyFromHex, open, seal } from '../crypto/codec.js';
+import { DecryptionError, keyFromHex, open, scopedFingerprint, seal } from '../crypto/codec.js';
 import type { Logger } from '../log/logger.js';
 import type { MemoramClient } from '../memoram/client.js';
 import { isMissingBlob, toDomainError, unconfirmedCreate, wroteNothing } from '../memoram/remote-errors.js';
@@ -18,6 +18,8 @@ import type {
   MemoryBackend,
   MemoryFields,
   MemoryPatch,
+  ScopeFilter,
+  ScopeInfo,
   SearchPage,
   SearchParams,
   SimilarMemory,
@@ -27,6 +29,7 @@ import type {
 import type { MemoryDatabase } from '../store/memory-db.js';
 import { CLAIM_RENEW_MS, claimCreate, releaseClaim, renewClaim } from './create-claims.js';
 import { ListingIndex } from './listing-index.js';
+import { scopeFromTags, tagsWithScope } from './scope-tag.js';
 import { UncertainCreates } from './uncertain-creates.js';
 
 export interface RemoteCredentials {
@@ -52,11 +55,13 @@ export interface RemoteBackendOptions {
 }
 
 function toMeta(blob: MemoryBlobResponse): Omit<Memory, 'content'> {
+  const { tags, scope } = scopeFromTags(blob.tags ?? []);
   return {
     id: blob.id,
     title: blob.title ?? '',
     summary: blob.summary ?? '',
-    tags: blob.tags ?? [],
+    tags,
+    scope,
     importance: blob.importance ?? null,
     confidence: blob.confidence ?? null,
     source: blob.source ?? null,
@@ -99,7 +104,7 @@ export class RemoteBackend implements MemoryBackend {
     this.index = new ListingIndex({
       open: options.openReplica,
       list: () => this.listAll(),
-      fingerprint: (content) => this.fingerprint(content),
+      fingerprint: (content, scope) => this.fingerprint(content, scope),
       refreshIntervalMs: options.refreshIntervalMs,
       onBackgroundError: options.onBackgroundError,
     });
@@ -212,8 +217,8 @@ export class RemoteBackend implements MemoryBackend {
     return this.index.db.all();
   }
 
-  fingerprint(content: string): string {
-    return fingerprint(content, this.fingerprintKey);
+  fingerprint(content: string, scope: string | null): string {
+    return scopedFingerprint(content, scope, this.fingerprintKey);
   }
 
   async get(ids: readonly string[], signal?: AbortSignal): Promise<Memory[]> {
@@ -244,7 +249,11 @@ export class RemoteBackend implements MemoryBackend {
     await this.index.settled(signal);
     const existing = this.index.db.byFingerprint(fingerprint);
     if (existing) return { memory: existing, deduplicated: true, similar: [] };
-    const similar = this.index.db.similarTo(fields.content);
+    const scope = fields.scope ?? null;
+    const similar = this.index.db.similarTo(fields.content, undefined, {
+      names: scope === null ? [] : [scope],
+      global: true,
+    });
     const { db } = this.index;
     const known = this.uncertain.get(fingerprint);
     const mine = {
@@ -275,7 +284,15 @@ export class RemoteBackend implements MemoryBackend {
   ): Promise<CreateOutcome> {
     const { client } = this.options;
     const { user_id, memory_key } = this.credentials;
-    const request = { ...fields, user_id, memoryKey: memory_key, content: sealed };
+    const { scope, tags, ...rest } = fields;
+    const onWire = tagsWithScope(tags ?? [], scope ?? null);
+    const request = {
+      ...rest,
+      ...(onWire.length > 0 ? { tags: onWire } : {}),
+      user_id,
+      memoryKey: memory_key,
+      content: sealed,
+    };
     let unsettled = earlier;
     let blob: MemoryBlobResponse;
     try {
@@ -320,12 +337,19 @@ export class RemoteBackend implements MemoryBackend {
       if (!current) throw memoryNotFound(id);
       if (current.updated_at !== expectedUpdatedAt) throw memoryConflict(id, current.updated_at);
     }
-    const { content: plaintext, ...fields } = patch;
+    const { content: plaintext, scope, tags, ...fields } = patch;
     const sealed = plaintext === undefined ? {} : { content: seal(plaintext, this.key) };
+    // Memoram replaces the whole tag list: a change of either sends both, the scope as its tag.
+    let onWire: { tags?: string[] } = {};
+    if (scope !== undefined || tags !== undefined) {
+      const known = this.index.db.get([id])[0] ?? (await this.get([id], signal))[0];
+      if (!known) throw memoryNotFound(id);
+      onWire = { tags: tagsWithScope(tags ?? known.tags, scope === undefined ? known.scope : scope) };
+    }
     try {
       const blob = await this.options.client.updateMemoryBlob(
         id,
-        { ...stripUndefined(fields), ...sealed, user_id, memoryKey: memory_key },
+        { ...stripUndefined(fields), ...onWire, ...sealed, user_id, memoryKey: memory_key },
         { signal },
       );
       const updated = { ...toMeta(blob), ...(plaintext === undefined ? {} : { content: plaintext }) };
@@ -371,9 +395,14 @@ export class RemoteBackend implements MemoryBackend {
   }
 
   /** Tags in use, counted in the replica, with the descriptions and colours Memoram keeps. */
-  async listTags(signal?: AbortSignal): Promise<TagInfo[]> {
+  async listTags(scopes: ScopeFilter | undefined, signal?: AbortSignal): Promise<TagInfo[]> {
     await this.index.refresh(signal);
-    return this.index.db.tagCounts();
+    return this.index.db.tagCounts(scopes);
+  }
+
+  async listScopes(signal?: AbortSignal): Promise<ScopeInfo[]> {
+    await this.index.refresh(signal);
+    return this.index.db.scopeCounts();
   }
 
   /** Tag descriptions and colours, kept in the replica with each refresh. */

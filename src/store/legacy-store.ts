@@ -72,7 +72,9 @@ function readLegacy(file: string, localKey: Buffer): Legacy | undefined {
       .prepare('SELECT name, description, color FROM tags WHERE user_id = ?')
       .all(LEGACY_USER) as { name: string; description: string; color: string }[];
     old.pragma('journal_mode = DELETE');
-    const memories = blobs.map(({ user_id: _user, tag_ids: _tagIds, content: sealed, ...rest }) => {
+    // Release 0.1 had no scopes: its memories come back global.
+    const memories = blobs.map(({ user_id: _user, tag_ids: _tagIds, content: sealed, ...fields }) => {
+      const rest = { ...fields, scope: null };
       try {
         const content = open(sealed, localKey);
         return { memory: { ...rest, content }, fingerprint: fingerprint(content, localKey), sealed: null };

@@ -5,7 +5,7 @@
  * on first open (legacy-store.ts).
  */
 import path from 'node:path';
-import { fingerprint } from '../crypto/codec.js';
+import { scopedFingerprint } from '../crypto/codec.js';
 import { LOCAL_KEY_FILE, loadOrCreateLocalKey } from '../crypto/local-key.js';
 import { storeKeyFrom } from '../crypto/store-key.js';
 import { type Logger, silentLogger } from '../log/logger.js';
@@ -17,6 +17,8 @@ import type {
   MemoryFields,
   MemoryPatch,
   NewMemory,
+  ScopeFilter,
+  ScopeInfo,
   SearchPage,
   SearchParams,
   TagInfo,
@@ -35,8 +37,8 @@ export class LocalBackend implements MemoryBackend {
     private readonly key: Buffer,
   ) {}
 
-  fingerprint(content: string): string {
-    return fingerprint(content, this.key);
+  fingerprint(content: string, scope: string | null): string {
+    return scopedFingerprint(content, scope, this.key);
   }
 
   async get(ids: readonly string[]): Promise<Memory[]> {
@@ -60,9 +62,8 @@ export class LocalBackend implements MemoryBackend {
   }
 
   async update(id: string, patch: MemoryPatch, expectedUpdatedAt?: string): Promise<Memory> {
-    const withFingerprint =
-      patch.content === undefined ? patch : { ...patch, fingerprint: this.fingerprint(patch.content) };
-    const outcome = this.db.update(id, withFingerprint, expectedUpdatedAt);
+    const fingerprintOf = (content: string, scope: string | null) => this.fingerprint(content, scope);
+    const outcome = this.db.update(id, { ...patch, fingerprintOf }, expectedUpdatedAt);
     if (outcome.status === 'not_found') throw memoryNotFound(id);
     if (outcome.status === 'conflict') throw memoryConflict(id, outcome.current_updated_at);
     return outcome.memory;
@@ -84,8 +85,12 @@ export class LocalBackend implements MemoryBackend {
     return this.db.all();
   }
 
-  async listTags(): Promise<TagInfo[]> {
-    return this.db.tagCounts();
+  async listTags(scopes: ScopeFilter | undefined): Promise<TagInfo[]> {
+    return this.db.tagCounts(scopes);
+  }
+
+  async listScopes(): Promise<ScopeInfo[]> {
+    return this.db.scopeCounts();
   }
 
   async close(): Promise<void> {

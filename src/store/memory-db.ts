@@ -12,6 +12,8 @@ import type {
   MemoryFields,
   MemoryPatch,
   NewMemory,
+  ScopeFilter,
+  ScopeInfo,
   SearchPage,
   SearchParams,
   SimilarMemory,
@@ -23,6 +25,7 @@ import { IndexUpkeep, type StepOutcome, type UpkeepOptions } from './index-upkee
 import { INSERT_MEMORY, MEMORY_COLUMNS, type MemoryRow, rowParams, toMemory } from './memory-rows.js';
 import { INDEX_WRITES, MEMORY_MIGRATIONS } from './memory-schema.js';
 import { findSimilar } from './near-duplicates.js';
+import { scopeClause } from './scope-filter.js';
 import { search } from './search.js';
 
 export interface CreatedMemory {
@@ -116,7 +119,8 @@ export class MemoryDatabase {
   create(fields: MemoryFields, fingerprint: string, now = new Date()): CreatedMemory {
     const existing = this.byFingerprint(fingerprint);
     if (existing) return { memory: existing, existing: true, similar: [] };
-    const similar = this.similarTo(fields.content);
+    const scope = fields.scope ?? null;
+    const similar = this.similarTo(fields.content, undefined, { names: scope ? [scope] : [], global: true });
     const [outcome] = this.insertMany([{ fields, fingerprint }], now);
     return { ...outcome!, similar: outcome!.existing ? [] : similar };
   }
@@ -195,6 +199,7 @@ export class MemoryDatabase {
           importance: fields.importance ?? null,
           confidence: fields.confidence ?? null,
           source: fields.source ?? null,
+          scope: fields.scope ?? null,
           created_at: stamp,
           updated_at: stamp,
         };
@@ -233,7 +238,7 @@ export class MemoryDatabase {
       const params = rowParams(memory, own, sealed);
       this.sql(
         `UPDATE memories SET importance = @importance, confidence = @confidence, source = @source,
-           created_at = @created_at, created_ms = @created_ms, updated_at = @updated_at,
+           scope = @scope, created_at = @created_at, created_ms = @created_ms, updated_at = @updated_at,
            updated_ms = @updated_ms, fingerprint = @fingerprint, sealed = @sealed
          WHERE id = @id`,
       ).run(params);
@@ -252,10 +257,13 @@ export class MemoryDatabase {
     });
   }
 
-  /** Changes the given fields; `fingerprint` goes with a content change. */
+  /**
+   * Changes the given fields (`scope: null` makes a memory global); `fingerprintOf` gives the new
+   * fingerprint when the content or the scope changes.
+   */
   update(
     id: string,
-    patch: MemoryPatch & { fingerprint?: string | undefined },
+    patch: MemoryPatch & { fingerprintOf?: ((content: string, scope: string | null) => string) | undefined },
     expectedUpdatedAt?: string,
     now = new Date(),
   ): UpdateResult {
@@ -279,10 +287,17 @@ export class MemoryDatabase {
         importance: patch.importance ?? current.importance,
         confidence: patch.confidence ?? current.confidence,
         source: patch.source ?? current.source,
+        scope: patch.scope === undefined ? current.scope : patch.scope,
         updated_at: stamp,
       };
       if (patch.content !== undefined) delete memory.unreadable;
-      const fingerprint = patch.content === undefined ? row.fingerprint : (patch.fingerprint ?? null);
+      const moved = memory.scope !== current.scope;
+      const fingerprint =
+        patch.content === undefined && !moved
+          ? row.fingerprint
+          : memory.unreadable
+            ? null
+            : (patch.fingerprintOf?.(memory.content, memory.scope) ?? null);
       this.put(memory, fingerprint, patch.content === undefined ? row.sealed : null);
       return { status: 'updated', memory };
     });
@@ -334,22 +349,29 @@ export class MemoryDatabase {
     return this.guard(() => (this.db.inTransaction ? read() : this.db.transaction(read).deferred()));
   }
 
-  /** Up to five memories whose wording overlaps heavily with `content`, most alike first. */
-  similarTo(content: string, excludeId?: string): SimilarMemory[] {
+  /** Up to five memories (of the scopes the filter sees) whose wording overlaps heavily with `content`. */
+  similarTo(content: string, excludeId?: string, scopes?: ScopeFilter): SimilarMemory[] {
     return this.guard(() =>
-      findSimilar(this.sql, content, excludeId).map(({ id, title }) => ({ id, title })),
+      findSimilar(this.sql, content, excludeId, scopeClause(scopes)).map(({ id, title }) => ({ id, title })),
     );
   }
 
-  /** Tags in use, most used first, with their descriptions and colours where known. */
-  tagCounts(): TagInfo[] {
+  /** Tags in use by the memories the filter sees, most used first, with descriptions and colours. */
+  tagCounts(scopes?: ScopeFilter): TagInfo[] {
+    const scope = scopeClause(scopes);
     const rows = this.guard(
       () =>
         this.sql(
           `SELECT t.tag AS name, count(*) AS count, meta.description, meta.color
            FROM memory_tags t LEFT JOIN tag_meta meta ON meta.name = t.tag
+           ${scope ? `JOIN memories m ON m.rowid = t.memory WHERE ${scope.sql}` : ''}
            GROUP BY t.tag ORDER BY count DESC, t.tag`,
-        ).all() as { name: string; count: number; description: string | null; color: string | null }[],
+        ).all(...(scope?.args ?? [])) as {
+          name: string;
+          count: number;
+          description: string | null;
+          color: string | null;
+        }[],
     );
     return rows.map(({ name, count, description, color }) => ({
       name,
@@ -357,6 +379,17 @@ export class MemoryDatabase {
       ...(description ? { description } : {}),
       ...(color ? { color } : {}),
     }));
+  }
+
+  /** The scopes in use with their memory counts: global first, then the fullest. */
+  scopeCounts(): ScopeInfo[] {
+    return this.guard(
+      () =>
+        this.sql(
+          `SELECT scope AS name, count(*) AS count FROM memories GROUP BY scope
+           ORDER BY scope IS NOT NULL, count DESC, scope`,
+        ).all() as ScopeInfo[],
+    );
   }
 
   /** Replaces the description and colour kept for each of these tags. */

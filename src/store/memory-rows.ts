@@ -16,18 +16,19 @@ export interface MemoryRow {
   importance: number | null;
   confidence: number | null;
   source: string | null;
+  scope: string | null;
   created_at: string;
   updated_at: string;
   fingerprint: string | null;
   sealed: string | null;
 }
 
-export const MEMORY_COLUMNS = `rowid, id, title, summary, tags, content, importance, confidence, source,
+export const MEMORY_COLUMNS = `rowid, id, title, summary, tags, content, importance, confidence, source, scope,
   created_at, updated_at, fingerprint, sealed`;
 
 export const INSERT_MEMORY = `INSERT INTO memories (id, title, summary, tags, content, cjk, importance, confidence,
-  source, created_at, created_ms, updated_at, updated_ms, fingerprint, sealed)
-  VALUES (@id, @title, @summary, @tags, @content, @cjk, @importance, @confidence, @source, @created_at,
+  source, scope, created_at, created_ms, updated_at, updated_ms, fingerprint, sealed)
+  VALUES (@id, @title, @summary, @tags, @content, @cjk, @importance, @confidence, @source, @scope, @created_at,
   @created_ms, @updated_at, @updated_ms, @fingerprint, @sealed)`;
 
 export function toMemory(row: MemoryRow): Memory {
@@ -40,6 +41,7 @@ export function toMemory(row: MemoryRow): Memory {
     importance: row.importance,
     confidence: row.confidence,
     source: row.source,
+    scope: row.scope,
     created_at: row.created_at,
     updated_at: row.updated_at,
     ...(row.sealed === null ? {} : { unreadable: true as const }),
@@ -59,6 +61,7 @@ export function rowParams(memory: Memory, fingerprint: string | null, sealed: st
     importance: memory.importance,
     confidence: memory.confidence,
     source: memory.source,
+    scope: memory.scope,
     created_at: memory.created_at,
     created_ms: Date.parse(memory.created_at) || 0,
     updated_at: memory.updated_at,

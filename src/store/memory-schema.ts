@@ -11,6 +11,10 @@
  * `memories_scoring` holds, per row, what ranking and filters read besides the index (importance,
  * times, source): a search reads each match's entry there rather than its whole row, whose
  * content spreads the table over many pages, each decrypted when read.
+ *
+ * `scope` names the scope a memory belongs to (a project, an agent), NULL for a global one; a
+ * search's scope filter is read from memories_scoring with the match, and a listing's from
+ * memories_by_updated, so a scoped search reads no more pages than an unscoped one.
  */
 import type { Migration } from './migrate.js';
 
@@ -91,5 +95,17 @@ export const MEMORY_MIGRATIONS: readonly Migration[] = [
   CREATE TRIGGER memories_count_update AFTER UPDATE OF ${FTS_COLUMNS} ON memories BEGIN
     UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = '${INDEX_WRITES}';
   END;
+  `,
+  // This release's one migration: scopes (and the vectors of search by meaning join this same
+  // entry, being unreleased, rather than adding a second). A store written before it has no
+  // scopes: its memories come back global (NULL). The two indexes gain the scope, so filtering
+  // by it reads nothing they do not hold already.
+  `
+  ALTER TABLE memories ADD COLUMN scope TEXT;
+  DROP INDEX memories_scoring;
+  CREATE INDEX memories_scoring ON memories (rowid, importance, updated_ms, created_ms, source, scope);
+  DROP INDEX memories_by_updated;
+  CREATE INDEX memories_by_updated ON memories (updated_ms DESC, rowid DESC, scope);
+  CREATE INDEX memories_by_scope ON memories (scope);
   `,
 ];

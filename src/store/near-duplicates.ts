@@ -6,6 +6,7 @@
  */
 import type Database from 'better-sqlite3-multiple-ciphers';
 import { fold, quote } from './query.js';
+import type { SqlClause } from './scope-filter.js';
 import { STOP_WORDS } from './stop-words.js';
 
 export const SIMILAR_THRESHOLD = 0.6;
@@ -35,7 +36,13 @@ export interface Similar {
   similarity: number;
 }
 
-export function findSimilar(sql: Sql, content: string, excludeId?: string): Similar[] {
+/** `scope`: which memories may be reported (a create sees its own scope and global ones). */
+export function findSimilar(
+  sql: Sql,
+  content: string,
+  excludeId?: string,
+  scope?: SqlClause | null,
+): Similar[] {
   const words = wordSet(content);
   const weighed = [...words]
     .filter((word) => word.length >= 3 && !STOP_WORDS.has(word))
@@ -57,9 +64,13 @@ export function findSimilar(sql: Sql, content: string, excludeId?: string): Simi
     for (const rowid of rows) shared.set(rowid, (shared.get(rowid) ?? 0) + 1 + 1 / (at + 2));
   }
   const best = [...shared].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, CANDIDATES);
-  const read = sql('SELECT rowid, id, title, content FROM memories WHERE rowid = ? AND sealed IS NULL');
+  const read = sql(
+    `SELECT rowid, id, title, content FROM memories m WHERE rowid = ? AND sealed IS NULL AND ${scope?.sql ?? '1'}`,
+  );
   const candidates = best.flatMap(([rowid]) => {
-    const row = read.get(rowid) as { rowid: number; id: string; title: string; content: string } | undefined;
+    const row = read.get(rowid, ...(scope?.args ?? [])) as
+      | { rowid: number; id: string; title: string; content: string }
+      | undefined;
     return row ? [row] : [];
   });
   return candidates

@@ -13,6 +13,7 @@
 import type Database from 'better-sqlite3-multiple-ciphers';
 import type { MemorySummary, SearchFilters, SearchPage, SearchParams } from '../memory/types.js';
 import { MAX_TERMS, parseQuery, type QueryTerm } from './query.js';
+import { scopeClause } from './scope-filter.js';
 import { type CursorPosition, decodeSearchCursor, encodeSearchCursor, searchKey } from './search-cursor.js';
 import { snippetAt, wordAt } from './snippet.js';
 import { closeWords, completions } from './vocabulary.js';
@@ -34,6 +35,11 @@ interface Filter {
 export function compileFilters(filters: SearchFilters): Filter {
   const clauses: string[] = [];
   const args: unknown[] = [];
+  const scope = scopeClause(filters.scopes);
+  if (scope) {
+    clauses.push(scope.sql);
+    args.push(...scope.args);
+  }
   const tags = (filters.tags ?? []).filter((tag) => tag.length > 0);
   if (tags.length > 0) {
     clauses.push(
@@ -63,7 +69,7 @@ export function compileFilters(filters: SearchFilters): Filter {
 /** The filter of a search without one. */
 const UNFILTERED = '1';
 
-const SUMMARY_COLUMNS = `m.rowid, m.id, m.title, m.summary, m.tags, m.importance, m.confidence, m.source,
+const SUMMARY_COLUMNS = `m.rowid, m.id, m.title, m.summary, m.tags, m.importance, m.confidence, m.source, m.scope,
   m.created_at, m.updated_at, m.sealed IS NOT NULL AS unreadable`;
 
 interface SummaryRow {
@@ -75,6 +81,7 @@ interface SummaryRow {
   importance: number | null;
   confidence: number | null;
   source: string | null;
+  scope: string | null;
   created_at: string;
   updated_at: string;
   unreadable: 0 | 1;
@@ -89,6 +96,7 @@ function toSummary(row: SummaryRow, snippet: string, score: number | null): Memo
     importance: row.importance,
     confidence: row.confidence,
     source: row.source,
+    scope: row.scope,
     created_at: row.created_at,
     updated_at: row.updated_at,
     ...(row.unreadable ? { unreadable: true as const } : {}),

@@ -44,7 +44,7 @@ describe('the store at rest', () => {
           title: `quokkatitle ${i}`,
           tags: ['wombattag'],
         },
-        backend.fingerprint(`zanzibarcontent ${i} ${'filler '.repeat(i)}`),
+        backend.fingerprint(`zanzibarcontent ${i} ${'filler '.repeat(i)}`, null),
       );
     }
     const names = readdirSync(dir).filter((name) => name.startsWith('memories.db'));

@@ -35,16 +35,21 @@ describe.each(['v0.1-store', 'v0.1-store-wal'])('the %s fixture', (fixture) => {
     const expected = JSON.parse(readFileSync(path.join(FIXTURES, fixture, 'expected.json'), 'utf8'));
     const backend = await openLocalBackend(dirs());
     try {
-      expect(await backend.all()).toEqual(expected);
+      // Release 0.1 had no scopes: every memory comes back global.
+      expect(await backend.all()).toEqual(expected.map((memory: object) => ({ ...memory, scope: null })));
       expect(inspectStoreFile(dirs().storeFile)).toBe('encrypted');
       // Found by content, tags listed, and identical content still deduplicated.
       const [first] = expected;
       const hits = await backend.search({ query: 'café au lait' }, Date.now());
       expect(hits.memories.length).toBeGreaterThan(0);
-      expect((await backend.listTags()).find((tag) => tag.name === 'fixture')?.count).toBe(
+      expect(await backend.listScopes()).toEqual([{ name: null, count: expected.length }]);
+      expect((await backend.listTags(undefined)).find((tag) => tag.name === 'fixture')?.count).toBe(
         expected.filter((memory: { tags: string[] }) => memory.tags.includes('fixture')).length,
       );
-      const again = await backend.create({ content: first.content }, backend.fingerprint(first.content));
+      const again = await backend.create(
+        { content: first.content },
+        backend.fingerprint(first.content, null),
+      );
       expect(again).toMatchObject({ deduplicated: true, memory: { id: first.id } });
     } finally {
       await backend.close();

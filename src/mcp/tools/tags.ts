@@ -19,5 +19,5 @@ export const listTags = defineTool({
     ),
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  run: async (_args, call) => ({ tags: await call.service().listTags(call.signal) }),
+  run: async (_args, call) => ({ tags: await call.service().listTags({}, call.signal) }),
 });

@@ -102,6 +102,7 @@ describe('toHit', () => {
     importance: null,
     confidence: null,
     source: null,
+    scope: null,
     created_at: '2025-01-02T03:04:05.000Z',
     updated_at: '2025-03-04T05:06:07.000Z',
     snippet: 'some text',
