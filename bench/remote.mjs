@@ -161,6 +161,7 @@ export async function remoteBench() {
       MEMORAM_CONFIG_DIR: path.join(home, 'config'),
       MEMORAM_DATA_DIR: path.join(home, 'data'),
       MEMORAM_LOG_LEVEL: 'warn',
+      MEMORAM_EMBEDDINGS: 'off',
     },
     stderr: 'inherit',
   });

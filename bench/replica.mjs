@@ -30,6 +30,7 @@ function remoteEnv(emu, home) {
     MEMORAM_CONFIG_DIR: path.join(home, 'config'),
     MEMORAM_DATA_DIR: path.join(home, 'data'),
     MEMORAM_LOG_LEVEL: 'warn',
+    MEMORAM_EMBEDDINGS: 'off',
   };
 }
 

@@ -32,6 +32,7 @@ export const memoram = {
       MEMORAM_CONFIG_DIR: path.join(dir, 'config'),
       MEMORAM_BACKEND: 'local',
       MEMORAM_LOG_LEVEL: 'warn',
+      MEMORAM_EMBEDDINGS: 'off',
     },
   }),
   search: (query) => ({ name: 'search_memories', arguments: { query, limit: 10 } }),

@@ -1,7 +1,8 @@
 /**
  * Configuration: flags > MEMORAM_* environment > defaults, parsed once here with zod into a frozen
  * Config. A bad value is a ConfigError naming both the flag and the variable. Secrets (API key,
- * client secret, memory key, HTTP bearer token) come only from the environment, never from these flags; the one
+ * client secret, memory key, HTTP bearer token, embeddings API key) come only from the environment,
+ * never from these flags; the one
  * exception is `memoram-mcp authorize --memory-key`, which its issue asks for and its help text
  * steers away from (src/commands/authorize.ts).
  */
@@ -14,6 +15,17 @@ export const DEFAULT_API_URL = 'https://api.memoram.app/api/v1';
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The default local model: see the README's "Search by meaning" for why this one. */
+export const DEFAULT_EMBEDDINGS_MODEL = 'minishlab/potion-base-8M';
+export const DEFAULT_EMBEDDINGS_BASE_URL = 'https://huggingface.co';
+
+/** Which embedding provider serves search by meaning, if any. */
+export type EmbeddingsConfig =
+  | { provider: 'off'; reason: string }
+  /** `model`: a folder holding the model, or a Hugging Face model id fetched from `baseUrl`. */
+  | { provider: 'local'; model: string; baseUrl: string }
+  | { provider: 'openai'; url: string; model: string; apiKey: string | undefined; allowRemote: boolean };
 
 export interface Config {
   backend: 'local' | 'memoram';
@@ -35,6 +47,9 @@ export interface Config {
   logLevel: LogLevel;
   /** serve --http and the emulator; `token` (MEMORAM_HTTP_TOKEN) guards serve --http only. */
   http: { host: string; port: number; token: string | undefined };
+  /** Downloaded models live here (env-paths' cache directory unless MEMORAM_CACHE_DIR). */
+  cacheDir: string;
+  embeddings: EmbeddingsConfig;
 }
 
 export class ConfigError extends Error {
@@ -53,6 +68,11 @@ const flagBool = z
   .union([z.boolean(), z.enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off', ''])])
   .transform((value) => value === true || ['1', 'true', 'yes', 'on'].includes(String(value)));
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** True for this machine's own addresses: localhost, 127.0.0.0/8 and ::1. */
+export function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK_HOSTS.has(hostname) || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
 // These URLs carry the API key, tokens, codes and memory keys: plain http only to this machine
 // (the emulator), https everywhere else.
 const url = z
@@ -84,6 +104,26 @@ const SETTINGS = {
   httpToken: {
     env: 'MEMORAM_HTTP_TOKEN',
     schema: z.string().trim().min(16, 'must be at least 16 characters (e.g. `openssl rand -hex 32`)'),
+  },
+  cacheDir: { flag: 'cache-dir', env: 'MEMORAM_CACHE_DIR', schema: dir },
+  embeddings: { flag: 'embeddings', env: 'MEMORAM_EMBEDDINGS', schema: z.enum(['on', 'off']) },
+  embeddingsModel: {
+    flag: 'embeddings-model',
+    env: 'MEMORAM_EMBEDDINGS_MODEL',
+    schema: z.string().trim().min(1),
+  },
+  embeddingsBaseUrl: { flag: 'embeddings-base-url', env: 'MEMORAM_EMBEDDINGS_BASE_URL', schema: url },
+  embeddingsUrl: {
+    flag: 'embeddings-url',
+    env: 'MEMORAM_EMBEDDINGS_URL',
+    schema: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }),
+  },
+  embeddingsApiKey: { env: 'MEMORAM_EMBEDDINGS_API_KEY', schema: z.string().min(1) },
+  embeddingsAllowRemote: {
+    flag: 'embeddings-allow-remote',
+    env: 'MEMORAM_EMBEDDINGS_ALLOW_REMOTE',
+    schema: flagBool,
+    boolean: true,
   },
 } satisfies Record<string, Setting>;
 
@@ -197,5 +237,52 @@ export function loadConfig({
       port: get<number>('port') ?? 3939,
       token: get<string>('httpToken'),
     }),
+    cacheDir: path.resolve(get<string>('cacheDir') ?? paths.cache),
+    embeddings: Object.freeze(embeddingsConfig(get)),
   });
+}
+
+/**
+ * MEMORAM_EMBEDDINGS=off wins over everything; else an endpoint URL picks the OpenAI-compatible
+ * provider, else the local model (MEMORAM_EMBEDDINGS_MODEL or the default): on by default, since
+ * nothing leaves the machine for a local model.
+ */
+function embeddingsConfig(get: <T>(key: Key) => T | undefined): EmbeddingsConfig {
+  if (get<string>('embeddings') === 'off')
+    return { provider: 'off', reason: 'turned off by MEMORAM_EMBEDDINGS=off' };
+  const model = get<string>('embeddingsModel');
+  const url = get<string>('embeddingsUrl');
+  if (url === undefined) {
+    return {
+      provider: 'local',
+      model: model ?? DEFAULT_EMBEDDINGS_MODEL,
+      baseUrl: (get<string>('embeddingsBaseUrl') ?? DEFAULT_EMBEDDINGS_BASE_URL).replace(/\/+$/, ''),
+    };
+  }
+  if (model === undefined) {
+    throw new ConfigError(
+      'An embeddings endpoint needs a model name: set --embeddings-model / MEMORAM_EMBEDDINGS_MODEL beside MEMORAM_EMBEDDINGS_URL.',
+    );
+  }
+  const allowRemote = get<boolean>('embeddingsAllowRemote') ?? false;
+  const { hostname, protocol } = new URL(url);
+  if (!isLoopbackHost(hostname)) {
+    if (!allowRemote) {
+      throw new ConfigError(
+        `Refusing the embeddings endpoint ${hostname}: memory content would leave this machine; set MEMORAM_EMBEDDINGS_ALLOW_REMOTE=1 to accept that.`,
+      );
+    }
+    if (protocol !== 'https:') {
+      throw new ConfigError(
+        'Invalid value for --embeddings-url / MEMORAM_EMBEDDINGS_URL: a remote endpoint must use https.',
+      );
+    }
+  }
+  return {
+    provider: 'openai',
+    url: url.replace(/\/+$/, ''),
+    model,
+    apiKey: get<string>('embeddingsApiKey'),
+    allowRemote,
+  };
 }

@@ -25,6 +25,8 @@ export async function tempHome(): Promise<TempHome> {
       MEMORAM_DATA_DIR: path.join(dir, 'data'),
       MEMORAM_CONFIG_DIR: path.join(dir, 'config'),
       MEMORAM_LOG_LEVEL: 'info',
+      // No model download from a test (no network here); a test that wants embeddings sets its own.
+      MEMORAM_EMBEDDINGS: 'off',
     },
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };

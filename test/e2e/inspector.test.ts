@@ -47,6 +47,8 @@ async function inspect(...args: string[]): Promise<Run> {
     `MEMORAM_DATA_DIR=${path.join(dir, 'data')}`,
     '-e',
     `MEMORAM_CONFIG_DIR=${path.join(dir, 'config')}`,
+    '-e',
+    'MEMORAM_EMBEDDINGS=off',
   ];
   // The Inspector writes a catalog under HOME unless told where; HOME is the temp dir too.
   const env = {
@@ -165,6 +167,7 @@ describe('the MCP Inspector CLI over Streamable HTTP', { timeout: 120_000 }, () 
       MEMORAM_DATA_DIR: path.join(dir, 'data'),
       MEMORAM_CONFIG_DIR: path.join(dir, 'config'),
       MEMORAM_BACKEND: 'local',
+      MEMORAM_EMBEDDINGS: 'off',
     };
     server = spawn(process.execPath, [CLI, 'serve', '--http', '--port', '0'], { env });
     url = await new Promise<string>((resolve, reject) => {

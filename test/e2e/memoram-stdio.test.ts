@@ -102,6 +102,7 @@ beforeAll(async () => {
     MEMORAM_CONFIG_DIR: path.join(home, 'config'),
     MEMORAM_DATA_DIR: path.join(home, 'data'),
     MEMORAM_LOG_LEVEL: 'debug',
+    MEMORAM_EMBEDDINGS: 'off',
   };
   memoram = new MemoramClient({ apiUrl: emu.apiUrl, apiKey: emu.apiKey });
 });
