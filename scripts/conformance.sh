@@ -33,8 +33,11 @@ cleanup() {
 trap cleanup EXIT
 
 started=$(date +%s)
+# --no-token: the suite's `server --url` sends no Authorization header, so with the bearer token
+# serve --http now demands by default every check would get 401. Turned off explicitly, and
+# harmless here: loopback only, on a throwaway store in $work that lives as long as this run.
 MEMORAM_DATA_DIR="$work/data" MEMORAM_CONFIG_DIR="$work/config" MEMORAM_LOG_LEVEL=warn \
-  node dist/cli.js serve --http --port 0 </dev/null 2>"$work/server.log" &
+  node dist/cli.js serve --http --port 0 --no-token </dev/null 2>"$work/server.log" &
 server_pid=$!
 
 url=""

@@ -18,9 +18,10 @@ const HELP = `memoram-mcp — long-term memory for MCP clients, backed by Memora
 
 Usage:
   memoram-mcp [serve]           MCP over stdio (what MCP clients run)
-  memoram-mcp serve --http [--port N] [--host H]
-                                MCP over Streamable HTTP at http://127.0.0.1:3939/mcp; any
-                                address but loopback needs MEMORAM_HTTP_TOKEN
+  memoram-mcp serve --http [--port N] [--host H] [--no-token]
+                                MCP over Streamable HTTP at http://127.0.0.1:3939/mcp, with a
+                                bearer token (made in the config directory at the first start;
+                                any address but loopback needs MEMORAM_HTTP_TOKEN)
   memoram-mcp authorize [--no-browser] [--memory-key K]
                                 connect the Memoram account: sign in through the browser (or
                                 use the memory key), then approve access in the Memoram dashboard
@@ -115,13 +116,18 @@ const COMMANDS: Record<string, Command> = {
     }
   },
   serve: async (args, env) => {
-    const line = parseLine(args, { http: { type: 'boolean' } });
-    if (line.commandFlags.http !== true && ('port' in line.configFlags || 'host' in line.configFlags)) {
-      throw new UsageError('--port and --host are for serve --http.');
+    const options = { http: { type: 'boolean' }, 'no-token': { type: 'boolean' } } as const;
+    const line = parseLine(args, options);
+    if (
+      line.commandFlags.http !== true &&
+      ('port' in line.configFlags || 'host' in line.configFlags || 'no-token' in line.commandFlags)
+    ) {
+      throw new UsageError('--port, --host and --no-token are for serve --http.');
     }
-    const { config, logger, flags } = setup(args, env, { http: { type: 'boolean' } });
+    const { config, logger, flags } = setup(args, env, options);
     const { serve, serveHttp } = await import('./commands/serve.js');
-    return (flags.http === true ? serveHttp : serve)(config, logger, version());
+    if (flags.http !== true) return serve(config, logger, version());
+    return serveHttp(config, logger, version(), { noToken: flags['no-token'] === true });
   },
   status: async (args, env) => {
     const { config, logger, flags } = setup(args, env, { json: { type: 'boolean' } });

@@ -45,12 +45,18 @@ export interface Config {
   readOnly: boolean;
   noBrowser: boolean;
   logLevel: LogLevel;
-  /** serve --http and the emulator; `token` (MEMORAM_HTTP_TOKEN) guards serve --http only. */
+  /**
+   * serve --http and the emulator; `token` (MEMORAM_HTTP_TOKEN) guards serve --http only, and is
+   * HTTP_TOKEN_OFF when the user turned the token off (src/mcp/http-token.ts decides which applies).
+   */
   http: { host: string; port: number; token: string | undefined };
   /** Downloaded models live here (env-paths' cache directory unless MEMORAM_CACHE_DIR). */
   cacheDir: string;
   embeddings: EmbeddingsConfig;
 }
+
+/** MEMORAM_HTTP_TOKEN=off, as Config holds it: no token, on loopback only. */
+export const HTTP_TOKEN_OFF = 'off';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -103,7 +109,22 @@ const SETTINGS = {
   port: { flag: 'port', env: 'MEMORAM_PORT', schema: port },
   httpToken: {
     env: 'MEMORAM_HTTP_TOKEN',
-    schema: z.string().trim().min(16, 'must be at least 16 characters (e.g. `openssl rand -hex 32`)'),
+    // `off` turns the token off (loopback only, src/mcp/http-token.ts). Any other value is the
+    // token, in the characters of RFC 6750's b64token: a client sends it in a header, where a
+    // space or a quote could never arrive intact, so such a token is refused here, not at 401.
+    schema: z.union([
+      z
+        .string()
+        .regex(/^off$/i)
+        .transform(() => HTTP_TOKEN_OFF),
+      z
+        .string()
+        .min(16, 'must be at least 16 characters (e.g. `openssl rand -hex 32`), or off')
+        .regex(
+          /^[A-Za-z0-9\-._~+/]+=*$/,
+          'may hold only A-Z a-z 0-9 - . _ ~ + / (no spaces; e.g. `openssl rand -hex 32`), or be off',
+        ),
+    ]),
   },
   cacheDir: { flag: 'cache-dir', env: 'MEMORAM_CACHE_DIR', schema: dir },
   embeddings: { flag: 'embeddings', env: 'MEMORAM_EMBEDDINGS', schema: z.enum(['on', 'off']) },

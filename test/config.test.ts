@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_API_URL, loadConfig, parseCommandLine } from '../src/config.js';
+import { ConfigError, DEFAULT_API_URL, HTTP_TOKEN_OFF, loadConfig, parseCommandLine } from '../src/config.js';
 
 const base = { MEMORAM_DATA_DIR: '/tmp/memoram-data', MEMORAM_CONFIG_DIR: '/tmp/memoram-config' };
 
@@ -91,6 +91,22 @@ describe('loadConfig', () => {
     expect((error as Error).message).toMatch(/MEMORAM_HTTP_TOKEN: must be at least 16 characters/);
     expect((error as Error).message).not.toContain('short-tok');
     expect(() => loadConfig({ argv: ['--http-token', token], env: base })).toThrow(ConfigError);
+  });
+
+  it('reads MEMORAM_HTTP_TOKEN=off as off, and refuses a token no header could carry', () => {
+    expect(loadConfig({ env: { ...base, MEMORAM_HTTP_TOKEN: 'off' } }).http.token).toBe(HTTP_TOKEN_OFF);
+    expect(loadConfig({ env: { ...base, MEMORAM_HTTP_TOKEN: 'OFF' } }).http.token).toBe(HTTP_TOKEN_OFF);
+    for (const bad of [
+      'sixteen chars plus a space',
+      ' leading-space-0123456789',
+      'trailing-space-0123456789 ',
+    ]) {
+      expect(() => loadConfig({ env: { ...base, MEMORAM_HTTP_TOKEN: bad } })).toThrow(
+        /^Invalid value for MEMORAM_HTTP_TOKEN: may hold only .* \(no spaces;/,
+      );
+    }
+    const base64 = 'dGhpcyBpcyBhIHRva2Vu+/9=';
+    expect(loadConfig({ env: { ...base, MEMORAM_HTTP_TOKEN: base64 } }).http.token).toBe(base64);
   });
 
   it('refuses the Memoram backend without an API key, unknown flags and secrets as flags', () => {

@@ -10,13 +10,18 @@ interface CommandHelp {
 
 const HELP: Record<string, CommandHelp> = {
   serve: {
-    usage: 'memoram-mcp serve [--http [--port N] [--host H]] [OPTIONS]',
+    usage: 'memoram-mcp serve [--http [--port N] [--host H] [--no-token]] [OPTIONS]',
     text:
       'Serves MCP over stdio (also with no command at all): what an MCP client runs. stdout carries\n' +
       'only JSON-RPC; logs go to stderr.\n\n' +
-      '  --http              serve Streamable HTTP at /mcp instead, for several clients at once\n' +
+      '  --http              serve Streamable HTTP at /mcp instead, for several clients at once;\n' +
+      '                      clients send "Authorization: Bearer <token>", the token being\n' +
+      '                      MEMORAM_HTTP_TOKEN or else the http.token file it makes in the\n' +
+      '                      config directory at the first start\n' +
       '  --port N, --host H  where it listens (loopback by default; any other address needs\n' +
-      '                      MEMORAM_HTTP_TOKEN)',
+      '                      MEMORAM_HTTP_TOKEN)\n' +
+      '  --no-token          no token (loopback only: any local account can then connect);\n' +
+      '                      the same as MEMORAM_HTTP_TOKEN=off',
   },
   authorize: {
     usage: 'memoram-mcp authorize [--no-browser] [--memory-key K] [OPTIONS]',

@@ -12,7 +12,8 @@ import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { type Config, ConfigError } from '../config.js';
 import { openConnection } from '../connection/open-connection.js';
 import type { Logger } from '../log/logger.js';
-import { type HttpServer, isLoopbackHost, startHttpServer } from '../mcp/http.js';
+import { type HttpServer, startHttpServer } from '../mcp/http.js';
+import { describeHttpAuth, resolveHttpAuth } from '../mcp/http-token.js';
 import { currentService } from '../mcp/resources.js';
 import { createServer } from '../mcp/server.js';
 import { LineStdioTransport } from '../mcp/stdio-transport.js';
@@ -78,21 +79,20 @@ export async function serve(config: Readonly<Config>, logger: Logger, version: s
   return 0;
 }
 
-/**
- * Refused before the store opens: any address but loopback without a token, since the memories
- * would be open to the network.
- */
-export function checkHttpExposure(config: Readonly<Config>): void {
-  if (!isLoopbackHost(config.http.host) && config.http.token === undefined) {
-    throw new ConfigError(
-      `Serving on ${config.http.host} opens the memories to the network: set MEMORAM_HTTP_TOKEN to a long random secret (clients send it as "Authorization: Bearer <token>"), or serve on 127.0.0.1.`,
-    );
-  }
+export interface HttpOptions {
+  /** --no-token: serve without a bearer token (loopback only). */
+  noToken: boolean;
 }
 
-export async function serveHttp(config: Readonly<Config>, logger: Logger, version: string): Promise<number> {
+export async function serveHttp(
+  config: Readonly<Config>,
+  logger: Logger,
+  version: string,
+  options: HttpOptions,
+): Promise<number> {
   keepYoungGenerationSmall();
-  checkHttpExposure(config);
+  // Before the store opens: no token off loopback is refused, the memories would be open to the network.
+  const auth = await resolveHttpAuth(config, options.noToken);
   const connection = await openConnection(config, logger);
   const signalled = untilSignal();
   let server: HttpServer;
@@ -100,7 +100,7 @@ export async function serveHttp(config: Readonly<Config>, logger: Logger, versio
     server = await startHttpServer({
       host: config.http.host,
       port: config.http.port,
-      token: config.http.token,
+      token: auth.token,
       connection,
       createServer: () => createServer({ connection, readOnly: config.readOnly, logger, version }),
       logger,
@@ -117,7 +117,7 @@ export async function serveHttp(config: Readonly<Config>, logger: Logger, versio
   }
   // Always printed, whatever the log level: with --port 0 it is how the user learns the port.
   process.stderr.write(
-    `memoram-mcp: serving MCP over Streamable HTTP at ${server.url} (backend: ${connection.backend}${config.readOnly ? ', read-only' : ''}${config.http.token ? ', bearer token required' : ''})\n`,
+    `memoram-mcp: serving MCP over Streamable HTTP at ${server.url} (backend: ${connection.backend}${config.readOnly ? ', read-only' : ''}; ${describeHttpAuth(auth)})\n`,
   );
   const reason = await signalled;
   logger.info(`shutting down (${reason})`);

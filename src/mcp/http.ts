@@ -60,7 +60,7 @@ const DRAIN_MS = 5_000;
 export interface HttpServerOptions {
   host: string;
   port: number;
-  /** MEMORAM_HTTP_TOKEN: when set, every request must carry it as `Authorization: Bearer`. */
+  /** When set, every /mcp request must carry it as `Authorization: Bearer` (http-token.ts picks it). */
   token: string | undefined;
   connection: Connection;
   createServer: () => McpServer;
@@ -114,7 +114,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         ? jsonRpcError(
             401,
             -32001,
-            'Unauthorized: send the MEMORAM_HTTP_TOKEN as "Authorization: Bearer <token>".',
+            'Unauthorized: send the server\'s bearer token as "Authorization: Bearer <token>" (serve --http says where it is kept).',
             {
               'WWW-Authenticate': 'Bearer realm="memoram-mcp"',
             },

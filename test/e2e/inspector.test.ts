@@ -6,6 +6,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -160,6 +161,7 @@ describe('the MCP Inspector CLI over stdio', { timeout: 120_000 }, () => {
 describe('the MCP Inspector CLI over Streamable HTTP', { timeout: 120_000 }, () => {
   let server: ChildProcess;
   let url: string;
+  let token: string;
 
   beforeAll(async () => {
     const env = {
@@ -179,6 +181,8 @@ describe('the MCP Inspector CLI over Streamable HTTP', { timeout: 120_000 }, () 
       });
       server.once('exit', (code) => reject(new Error(`serve --http exited (${code}): ${stderr}`)));
     });
+    // The token serve --http made at its first start, sent the way the README shows.
+    token = (await readFile(path.join(dir, 'config', 'http.token'), 'utf8')).trim();
   });
 
   afterAll(async () => {
@@ -188,10 +192,14 @@ describe('the MCP Inspector CLI over Streamable HTTP', { timeout: 120_000 }, () 
 
   async function overHttp(...args: string[]): Promise<Run> {
     const env = { ...process.env, HOME: dir, MCP_CATALOG_PATH: path.join(dir, 'catalog.json') };
-    return promisify(execFile)(process.execPath, [INSPECTOR, '--cli', url, ...args], {
-      env,
-      timeout: 30_000,
-    });
+    return promisify(execFile)(
+      process.execPath,
+      [INSPECTOR, '--cli', url, '--header', `Authorization: Bearer ${token}`, ...args],
+      {
+        env,
+        timeout: 30_000,
+      },
+    );
   }
 
   it('lists the tools with no portability warning, and calls one', async () => {

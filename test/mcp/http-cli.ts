@@ -1,8 +1,10 @@
 // Helpers for the HTTP tests: the built CLI serving --http on a free port, real SDK clients in
 // either protocol era, and raw requests for the wire details a client library hides.
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
+import path from 'node:path';
 import { Client, type ClientCapabilities, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { collectOutput, exited, type Output, spawnCli } from '../cli/spawn.js';
 
@@ -10,6 +12,10 @@ export type Era = 'legacy' | 'modern';
 
 export interface HttpCli {
   url: string;
+  /** The Authorization header the server demands (empty when the token is off). */
+  auth: Record<string, string>;
+  /** JSON_HEADERS with `auth`: what a raw POST carries. */
+  headers: Record<string, string>;
   child: ChildProcessWithoutNullStreams;
   output: Output;
   /** Sends the signal and resolves with the exit code. */
@@ -18,7 +24,10 @@ export interface HttpCli {
 
 const URL_LINE = /Streamable HTTP at (http:\/\/\S+)/;
 
-/** Starts `serve --http --port 0` (plus `args`) and waits for the URL it prints on stderr. */
+/**
+ * Starts `serve --http --port 0` (plus `args`) and waits for the URL it prints on stderr; the
+ * token is the environment's, or else the one the server made in the config directory.
+ */
 export async function startHttpCli(env: Record<string, string>, args: string[] = []): Promise<HttpCli> {
   const child = spawnCli(['serve', '--http', '--port', '0', ...args], env);
   const output = collectOutput(child);
@@ -34,8 +43,16 @@ export async function startHttpCli(env: Record<string, string>, args: string[] =
     child.stderr.on('data', onData);
     child.once('exit', (code) => reject(new Error(`serve --http exited (${code}): ${output.stderr()}`)));
   });
+  const fromEnv = env.MEMORAM_HTTP_TOKEN;
+  const off = args.includes('--no-token') || fromEnv?.toLowerCase() === 'off';
+  const token = off
+    ? undefined
+    : (fromEnv ?? (await readFile(path.join(env.MEMORAM_CONFIG_DIR!, 'http.token'), 'utf8')).trim());
+  const auth: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
   return {
     url,
+    auth,
+    headers: { ...JSON_HEADERS, ...auth },
     child,
     output,
     stop: (signal = 'SIGTERM') => {

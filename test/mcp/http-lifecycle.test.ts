@@ -1,4 +1,6 @@
 // serve --http: the bearer token, shutdown closing the store, and idle sessions expiring.
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalConnection } from '../../src/connection/connection.js';
 import { silentLogger } from '../../src/log/logger.js';
@@ -62,6 +64,76 @@ describe('the bearer token', () => {
   });
 });
 
+describe('the token on loopback', () => {
+  it('is made at the first start, 0600 in a 0700 folder, kept for the next, and never printed', async () => {
+    const { env, dir } = await home();
+    const configDir = path.join(dir, 'config');
+    const first = await startHttpCli(env);
+    cleanups.push(() => first.stop());
+    const file = path.join(configDir, 'http.token');
+    const token = (await readFile(file, 'utf8')).trim();
+    expect(token).toMatch(/^[0-9a-f]{64}$/);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect((await stat(configDir)).mode & 0o777).toBe(0o700);
+    expect(first.output.stderr()).toContain(`bearer token required: in ${file}`);
+
+    const anonymous = await rawRequest(first.url, { headers: JSON_HEADERS, body: INITIALIZE });
+    expect(anonymous.status).toBe(401);
+    expect(JSON.parse(anonymous.body)).toMatchObject({ jsonrpc: '2.0', error: { code: -32001 } });
+    const client = await connectHttp(first.url, 'modern', { headers: first.auth });
+    expect((await client.listTools()).tools).toHaveLength(7);
+    await client.close();
+    expect(await first.stop()).toBe(0);
+
+    const second = await startHttpCli(env);
+    cleanups.push(() => second.stop());
+    expect(second.auth).toEqual({ authorization: `Bearer ${token}` });
+    expect(
+      (await rawRequest(second.url, { headers: second.headers, body: INITIALIZE, untilData: true })).status,
+    ).toBe(200);
+    for (const output of [first.output, second.output]) {
+      expect(output.stderr()).not.toContain(token);
+      expect(output.stdout()).not.toContain(token);
+    }
+  });
+
+  it('is off only when the user says so, and only on loopback', async () => {
+    const { env } = await home();
+    for (const [extraEnv, args] of [
+      [{}, ['--no-token']],
+      [{ MEMORAM_HTTP_TOKEN: 'off' }, []],
+    ] as const) {
+      const server = await startHttpCli({ ...env, ...extraEnv }, [...args]);
+      cleanups.push(() => server.stop());
+      expect(server.output.stderr()).toContain('no token: turned off');
+      const init = await rawRequest(server.url, { headers: JSON_HEADERS, body: INITIALIZE, untilData: true });
+      expect(init.status).toBe(200);
+      await server.stop();
+    }
+    for (const [extraEnv, args] of [
+      [{}, ['--no-token', '--host', '0.0.0.0']],
+      [{ MEMORAM_HTTP_TOKEN: 'off' }, ['--host', '0.0.0.0']],
+    ] as const) {
+      const refused = await runCli(['serve', '--http', '--port', '0', ...args], { ...env, ...extraEnv });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('is for loopback only');
+      expect(refused.stderr).not.toContain('Streamable HTTP at');
+    }
+  });
+
+  it('refuses at start a token that could never match, naming the variable', async () => {
+    const { env } = await home();
+    for (const bad of ['a token with spaces in it', 'quoted-"token"-0123456789']) {
+      const refused = await runCli(['serve', '--http', '--port', '0'], { ...env, MEMORAM_HTTP_TOKEN: bad });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+      expect(refused.stderr).toContain('MEMORAM_HTTP_TOKEN');
+      expect(refused.stderr).toContain('no spaces');
+      expect(refused.stderr).not.toContain(bad);
+    }
+  });
+});
+
 describe('shutdown', () => {
   it('exits 0 on a signal sent the moment it prints its URL', async () => {
     const { env } = await home();
@@ -75,7 +147,7 @@ describe('shutdown', () => {
   it('on SIGTERM closes the store and exits 0; the store reopens with what was saved', async () => {
     const { env } = await home();
     const server = await startHttpCli(env);
-    const client = await connectHttp(server.url, 'legacy');
+    const client = await connectHttp(server.url, 'legacy', { headers: server.auth });
     const { id } = structured<{ id: string }>(
       await callTool(client, 'create_memory', { content: 'saved just before shutdown' }),
     );

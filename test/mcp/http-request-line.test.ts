@@ -13,7 +13,7 @@ let client: Client;
 beforeAll(async () => {
   home = await tempHome();
   server = await startHttpCli(home.env);
-  client = await connectHttp(server.url, 'legacy');
+  client = await connectHttp(server.url, 'legacy', { headers: server.auth });
 });
 
 afterAll(async () => {

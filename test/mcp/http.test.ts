@@ -9,7 +9,6 @@ import {
   type Era,
   type HttpCli,
   INITIALIZE,
-  JSON_HEADERS,
   message,
   openStream,
   rawRequest,
@@ -33,7 +32,7 @@ afterAll(async () => {
 });
 
 async function connect(era: Era, name?: string): Promise<Client> {
-  const client = await connectHttp(server.url, era, name ? { name } : {});
+  const client = await connectHttp(server.url, era, { headers: server.auth, ...(name ? { name } : {}) });
   clients.push(client);
   return client;
 }
@@ -120,12 +119,12 @@ describe('serve --http with several clients', () => {
 
 describe('serve --http on the wire', () => {
   it('gives a 2025-era client a session with a GET stream, and ends it on DELETE', async () => {
-    const init = await rawRequest(server.url, { headers: JSON_HEADERS, body: INITIALIZE, untilData: true });
+    const init = await rawRequest(server.url, { headers: server.headers, body: INITIALIZE, untilData: true });
     expect(init.status).toBe(200);
     const session = init.headers['mcp-session-id'] as string;
     expect(session).toMatch(/^[0-9a-f-]{36}$/);
     expect(message(init.body)).toMatchObject({ id: 1, result: { protocolVersion: '2025-11-25' } });
-    const headers = { ...JSON_HEADERS, 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' };
+    const headers = { ...server.headers, 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' };
     const initialized = JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' });
     expect((await rawRequest(server.url, { headers, body: initialized })).status).toBe(202);
     const stream = await openStream(server.url, headers);
@@ -145,17 +144,17 @@ describe('serve --http on the wire', () => {
   it('refuses a foreign Host or Origin with 403, and accepts the loopback ones', async () => {
     const port = new URL(server.url).port;
     const forged = await rawRequest(server.url, {
-      headers: { ...JSON_HEADERS, host: `attacker.example:${port}` },
+      headers: { ...server.headers, host: `attacker.example:${port}` },
       body: INITIALIZE,
     });
     expect(forged.status).toBe(403);
     const crossSite = await rawRequest(server.url, {
-      headers: { ...JSON_HEADERS, origin: 'https://attacker.example' },
+      headers: { ...server.headers, origin: 'https://attacker.example' },
       body: INITIALIZE,
     });
     expect(crossSite.status).toBe(403);
     const local = await rawRequest(server.url, {
-      headers: { ...JSON_HEADERS, host: `localhost:${port}`, origin: `http://localhost:${port}` },
+      headers: { ...server.headers, host: `localhost:${port}`, origin: `http://localhost:${port}` },
       body: INITIALIZE,
       untilData: true,
     });
@@ -165,11 +164,11 @@ describe('serve --http on the wire', () => {
   it('answers an oversized body with 413 and a malformed one with a JSON-RPC parse error', async () => {
     const huge = Buffer.alloc(5 * 1024 * 1024, 'a');
     // Declared too long, or found too long while it streams in (chunked, no length).
-    expect(await uploadStatus(server.url, JSON_HEADERS, huge, false)).toBe(413);
-    expect(await uploadStatus(server.url, JSON_HEADERS, huge, true)).toBe(413);
+    expect(await uploadStatus(server.url, server.headers, huge, false)).toBe(413);
+    expect(await uploadStatus(server.url, server.headers, huge, true)).toBe(413);
     for (const era of ['2025-11-25', '2026-07-28']) {
       const malformed = await rawRequest(server.url, {
-        headers: { ...JSON_HEADERS, 'mcp-protocol-version': era },
+        headers: { ...server.headers, 'mcp-protocol-version': era },
         body: '{"jsonrpc":"2.0","id":1,"method":',
       });
       expect(malformed.status).toBe(400);
@@ -179,7 +178,7 @@ describe('serve --http on the wire', () => {
 
   it('answers other paths with 404', async () => {
     const response = await rawRequest(new URL('/other', server.url).href, {
-      headers: JSON_HEADERS,
+      headers: server.headers,
       body: INITIALIZE,
     });
     expect(response.status).toBe(404);
@@ -187,14 +186,15 @@ describe('serve --http on the wire', () => {
 });
 
 describe('serve options', () => {
-  it('refuses --port and --host without --http, with the usage line', async () => {
+  it('refuses --port, --host and --no-token without --http, with the usage line', async () => {
     for (const args of [
       ['serve', '--port', '3939'],
       ['serve', '--host', '0.0.0.0'],
+      ['serve', '--no-token'],
     ]) {
       const result = await runCli(args, home.env);
       expect(result.code).toBe(2);
-      expect(result.stderr).toContain('Usage: memoram-mcp serve [--http [--port N] [--host H]]');
+      expect(result.stderr).toContain('Usage: memoram-mcp serve [--http [--port N] [--host H] [--no-token]]');
       expect(result.stdout).toBe('');
     }
   });
