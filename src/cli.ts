@@ -37,11 +37,12 @@ Usage:
 Options (each also a MEMORAM_* environment variable):
   --backend local|memoram   --data-dir DIR   --config-dir DIR   --read-only
   --api-url URL   --client-id ID   --no-browser   --log-level debug|info|warn|error|silent
+  --embeddings on|off   --embeddings-model ID|DIR   --embeddings-url URL   --cache-dir DIR
 
-Secrets (MEMORAM_API_KEY, MEMORAM_CLIENT_SECRET, MEMORAM_MEMORY_KEY, MEMORAM_HTTP_TOKEN) are read
-from the environment. The one exception, authorize --memory-key, is for a quick try: prefer
-MEMORAM_MEMORY_KEY, since a key on the command line shows in the process list and in shell
-history. See the README for every setting.
+Secrets (MEMORAM_API_KEY, MEMORAM_CLIENT_SECRET, MEMORAM_MEMORY_KEY, MEMORAM_HTTP_TOKEN,
+MEMORAM_EMBEDDINGS_API_KEY) are read from the environment. The one exception, authorize
+--memory-key, is for a quick try: prefer MEMORAM_MEMORY_KEY, since a key on the command line
+shows in the process list and in shell history. See the README for every setting.
 `;
 
 type Command = (args: readonly string[], env: NodeJS.ProcessEnv) => Promise<number>;

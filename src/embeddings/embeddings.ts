@@ -1,0 +1,133 @@
+/**
+ * The embedding side of a running server, built from the configuration: it starts getting its
+ * provider ready at once, in the background (a model folder loaded, a Hugging Face model fetched
+ * into the cache first, or an endpoint probed), and never makes a caller wait for it: until it is
+ * ready, `provider()` is undefined, search stays by words, and `status()` says why.
+ */
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Dispatcher } from 'undici';
+import type { Config } from '../config.js';
+import type { Logger } from '../log/logger.js';
+import { fetchModel, MODEL_ID } from './model-download.js';
+import { connectOpenAIProvider } from './openai-provider.js';
+import type { EmbeddingProvider, Embeddings, EmbeddingsStatus } from './provider.js';
+import { loadStaticModel } from './static-model.js';
+
+export interface EmbeddingsDeps {
+  logger: Logger;
+  /** For tests: where HTTP goes (the model hub, the endpoint). */
+  dispatcher?: Dispatcher;
+}
+
+const MB = 1_000_000;
+// Progress lines on stderr: one per this many bytes of a file, plus the first and the last.
+const PROGRESS_STEP_BYTES = 5 * MB;
+
+export function createEmbeddings(
+  config: Pick<Config, 'embeddings' | 'cacheDir'>,
+  deps: EmbeddingsDeps,
+): Embeddings {
+  const settings = config.embeddings;
+  if (settings.provider === 'off') {
+    const status: EmbeddingsStatus = { state: 'off', reason: settings.reason };
+    return {
+      status: () => status,
+      provider: () => undefined,
+      ready: async () => undefined,
+      close: async () => {},
+    };
+  }
+  const model = settings.provider === 'local' ? settings.model : `${settings.model} at ${settings.url}`;
+  const controller = new AbortController();
+  let status: EmbeddingsStatus = { state: 'loading', model, detail: 'starting' };
+  let provider: EmbeddingProvider | undefined;
+  const loading = (async () => {
+    try {
+      provider =
+        settings.provider === 'local'
+          ? await loadLocal(
+              settings.model,
+              settings.baseUrl,
+              config.cacheDir,
+              deps,
+              controller.signal,
+              (detail) => {
+                status = { state: 'loading', model, detail };
+              },
+            )
+          : await connectOpenAIProvider(
+              {
+                url: settings.url,
+                model: settings.model,
+                apiKey: settings.apiKey,
+                dispatcher: deps.dispatcher,
+              },
+              controller.signal,
+            );
+      if (controller.signal.aborted) return undefined;
+      status = { state: 'ready', model, dimensions: provider.dimensions };
+      deps.logger.info('Search by meaning is ready.', { model, dimensions: provider.dimensions });
+      return provider;
+    } catch (error) {
+      if (controller.signal.aborted) return undefined;
+      const message = (error as Error).message;
+      status = { state: 'failed', model, error: message };
+      deps.logger.warn(`Search by meaning is unavailable (${message}); search stays by words.`);
+      return undefined;
+    }
+  })();
+  return {
+    status: () => status,
+    provider: () => provider,
+    ready: () => loading,
+    close: async () => {
+      controller.abort();
+      await loading;
+    },
+  };
+}
+
+async function isDirectory(candidate: string): Promise<boolean> {
+  try {
+    return (await stat(candidate)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+async function loadLocal(
+  model: string,
+  baseUrl: string,
+  cacheDir: string,
+  deps: EmbeddingsDeps,
+  signal: AbortSignal,
+  report: (detail: string) => void,
+): Promise<EmbeddingProvider> {
+  const folder = path.resolve(model);
+  if (path.isAbsolute(model) || model.startsWith('.') || (await isDirectory(folder))) {
+    report(`loading the model from ${folder}`);
+    return loadStaticModel(folder, { name: folder });
+  }
+  if (!MODEL_ID.test(model)) {
+    throw new Error(`MEMORAM_EMBEDDINGS_MODEL "${model}" is neither a folder nor a model id (owner/name)`);
+  }
+  report('checking the model cache');
+  let lastLogged = -1;
+  return fetchModel(model, baseUrl, cacheDir, {
+    logger: deps.logger,
+    dispatcher: deps.dispatcher,
+    signal,
+    onProgress: (file, received, total) => {
+      const of = total === undefined ? '' : ` of ${(total / MB).toFixed(1)}`;
+      report(`downloading ${file}: ${(received / MB).toFixed(1)}${of} MB`);
+      const step = Math.floor(received / PROGRESS_STEP_BYTES);
+      if (received === total || step !== lastLogged) {
+        lastLogged = received === total ? -1 : step;
+        deps.logger.info(
+          `Downloading the embedding model ${model}: ${file} ${(received / MB).toFixed(1)}${of} MB`,
+        );
+      }
+    },
+  });
+}
