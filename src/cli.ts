@@ -8,7 +8,7 @@
 import { createRequire } from 'node:module';
 import { commandHelp, usageLine } from './commands/help.js';
 import { outputFailureText, watchOutput } from './commands/stdout.js';
-import { type Config, ConfigError, loadConfig, parseCommandLine } from './config.js';
+import { type Config, ConfigError, EMULATOR_PORT, loadConfig, parseCommandLine } from './config.js';
 import type { Connection } from './connection/connection.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { MemoramError } from './memory/errors.js';
@@ -31,8 +31,9 @@ Usage:
                                 write every memory to stdout
   memoram-mcp import FILE       read a memoram-mcp export or a server-memory JSONL file
   memoram-mcp emulator [--port N] [--host H] [--db FILE] [--auto-approve]
-                                a local Memoram emulator, for trying things offline
-  memoram-mcp COMMAND --help    one command's usage and options
+                                a local Memoram emulator at http://127.0.0.1:3940, for trying
+                                things offline
+  memoram-mcp COMMAND --help    one command's usage and options (also: help COMMAND)
 
 Options (each also a MEMORAM_* environment variable):
   --backend local|memoram   --data-dir DIR   --config-dir DIR   --read-only
@@ -62,12 +63,17 @@ function parseLine(args: readonly string[], commandOptions = {}): ReturnType<typ
 }
 
 /** Parses a command's arguments and loads the configuration; only `import` takes a positional. */
-function setup(args: readonly string[], env: NodeJS.ProcessEnv, commandOptions = {}, takesFile = false) {
+function setup(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  commandOptions = {},
+  { takesFile = false, defaultPort }: { takesFile?: boolean; defaultPort?: number } = {},
+) {
   const line = parseLine(args, commandOptions);
   if (!takesFile && line.positionals.length > 0) {
     throw new UsageError(`Unexpected argument "${line.positionals[0]}".`);
   }
-  const config = loadConfig({ flags: line.configFlags, env });
+  const config = loadConfig({ flags: line.configFlags, env, ...(defaultPort && { defaultPort }) });
   const logger = createLogger(config.logLevel);
   const hazard = nodeVersionHazard(process.versions.node);
   if (hazard) logger.warn(hazard);
@@ -91,10 +97,12 @@ async function withService<T>(config: Readonly<Config>, logger: Logger, work: (c
 
 const COMMANDS: Record<string, Command> = {
   emulator: async (args, env) => {
-    const { config, logger, flags } = setup(args, env, {
-      db: { type: 'string' },
-      'auto-approve': { type: 'boolean' },
-    });
+    const { config, logger, flags } = setup(
+      args,
+      env,
+      { db: { type: 'string' }, 'auto-approve': { type: 'boolean' } },
+      { defaultPort: EMULATOR_PORT },
+    );
     const { runEmulator } = await import('./commands/emulator.js');
     return runEmulator(config, logger, {
       dbFile: flags.db as string | undefined,
@@ -154,7 +162,7 @@ const COMMANDS: Record<string, Command> = {
     return 0;
   },
   import: async (args, env) => {
-    const { config, logger, positionals } = setup(args, env, {}, true);
+    const { config, logger, positionals } = setup(args, env, {}, { takesFile: true });
     const [file, ...extra] = positionals;
     if (!file) throw new UsageError('import needs the FILE to read.');
     if (extra.length > 0) throw new UsageError(`Unexpected argument "${extra[0]}".`);
@@ -181,8 +189,19 @@ function version(): string {
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   const [first, ...rest] = argv;
   if (first === '--help' || first === '-h' || first === 'help') {
-    process.stdout.write(HELP);
-    return 0;
+    // `help status` is asked as often as `status --help`.
+    const topic = first === 'help' ? rest[0] : undefined;
+    if (topic === undefined) {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    const help = commandHelp(topic);
+    if (help) process.stdout.write(help);
+    else
+      process.stderr.write(
+        `memoram-mcp: no command "${topic}".\n${usageLine('')}\nRun memoram-mcp --help.\n`,
+      );
+    return help ? 0 : 2;
   }
   if (first === '--version' || first === '-v') {
     process.stdout.write(`${version()}\n`);

@@ -71,7 +71,9 @@ interface Setting {
 }
 
 const flagBool = z
-  .union([z.boolean(), z.enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off', ''])])
+  .union([z.boolean(), z.enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off', ''])], {
+    error: 'must be true or false (also 1/0, yes/no, on/off)',
+  })
   .transform((value) => value === true || ['1', 'true', 'yes', 'on'].includes(String(value)));
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
@@ -87,7 +89,21 @@ const url = z
     message: 'must use https (plain http only for 127.0.0.1 or localhost)',
   });
 const dir = z.string().min(1, 'must be a directory path');
-const port = z.coerce.number().int().min(0).max(65535, 'must be a port number from 0 to 65535');
+const PORT_RANGE = 'must be a port number from 0 to 65535';
+const port = z
+  .string()
+  .regex(/^\d{1,5}$/, PORT_RANGE)
+  .transform(Number)
+  .pipe(z.number().max(65535, PORT_RANGE));
+/** `[::1]`, as in a URL, is the address `::1`: what listen() and the loopback checks expect. */
+const host = z
+  .string()
+  .min(1)
+  .transform((value) => /^\[(.+)\]$/.exec(value)?.[1] ?? value);
+
+export const HTTP_PORT = 3939;
+/** The emulator's: one port up, so it runs beside `serve --http` with neither flag given. */
+export const EMULATOR_PORT = 3940;
 
 const SETTINGS = {
   backend: { flag: 'backend', env: 'MEMORAM_BACKEND', schema: z.enum(['local', 'memoram']) },
@@ -105,7 +121,7 @@ const SETTINGS = {
   readOnly: { flag: 'read-only', env: 'MEMORAM_READ_ONLY', schema: flagBool, boolean: true },
   noBrowser: { flag: 'no-browser', env: 'MEMORAM_NO_BROWSER', schema: flagBool, boolean: true },
   logLevel: { flag: 'log-level', env: 'MEMORAM_LOG_LEVEL', schema: z.enum(LOG_LEVELS) },
-  host: { flag: 'host', env: 'MEMORAM_HOST', schema: z.string().min(1) },
+  host: { flag: 'host', env: 'MEMORAM_HOST', schema: host },
   port: { flag: 'port', env: 'MEMORAM_PORT', schema: port },
   httpToken: {
     env: 'MEMORAM_HTTP_TOKEN',
@@ -201,6 +217,9 @@ export function parseCommandLine(argv: readonly string[], commandOptions: FlagOp
   const configFlags: Record<string, unknown> = {};
   const commandFlags: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(values)) {
+    // `--data-dir ""` (an unset shell variable, usually) would quietly mean the default.
+    if (value === '')
+      throw new ConfigError(`--${name} was given an empty value: give it one, or leave the flag out.`);
     (name in commandOptions ? commandFlags : configFlags)[name] = value;
   }
   return { configFlags, commandFlags, positionals };
@@ -212,12 +231,15 @@ export interface LoadConfigInput {
   /** Already-parsed configuration flags (from parseCommandLine), instead of argv. */
   flags?: Record<string, unknown>;
   env?: Record<string, string | undefined>;
+  /** The port without --port / MEMORAM_PORT: HTTP_PORT, or the emulator's EMULATOR_PORT. */
+  defaultPort?: number;
 }
 
 export function loadConfig({
   argv = [],
   flags: parsedFlags,
   env = {},
+  defaultPort = HTTP_PORT,
 }: LoadConfigInput = {}): Readonly<Config> {
   let flags = parsedFlags;
   if (!flags) {
@@ -255,7 +277,7 @@ export function loadConfig({
     logLevel: get<LogLevel>('logLevel') ?? 'info',
     http: Object.freeze({
       host: get<string>('host') ?? '127.0.0.1',
-      port: get<number>('port') ?? 3939,
+      port: get<number>('port') ?? defaultPort,
       token: get<string>('httpToken'),
     }),
     cacheDir: path.resolve(get<string>('cacheDir') ?? paths.cache),

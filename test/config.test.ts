@@ -127,3 +127,48 @@ describe('parseCommandLine', () => {
     });
   });
 });
+
+describe('messages a person can act on', () => {
+  const base = { MEMORAM_DATA_DIR: '/tmp/memoram-data' };
+  const messageOf = (work: () => unknown): string => {
+    try {
+      work();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      return (error as Error).message;
+    }
+    throw new Error('expected a ConfigError');
+  };
+
+  it('says which values a boolean and a port take', () => {
+    expect(messageOf(() => loadConfig({ env: { ...base, MEMORAM_READ_ONLY: 'maybe' } }))).toBe(
+      'Invalid value for --read-only / MEMORAM_READ_ONLY: must be true or false (also 1/0, yes/no, on/off).',
+    );
+    for (const value of ['abc', '3.5', '70000', ' 8']) {
+      expect(messageOf(() => loadConfig({ argv: ['--port', value], env: base }))).toBe(
+        'Invalid value for --port / MEMORAM_PORT: must be a port number from 0 to 65535.',
+      );
+    }
+  });
+
+  it('refuses a flag given an empty value, naming it', () => {
+    expect(messageOf(() => loadConfig({ argv: ['--data-dir', ''], env: base }))).toBe(
+      '--data-dir was given an empty value: give it one, or leave the flag out.',
+    );
+    expect(messageOf(() => parseCommandLine(['--format='], { format: { type: 'string' } }))).toMatch(
+      /^--format was given an empty value/,
+    );
+    // An empty variable still means "not set", as in most tools.
+    expect(loadConfig({ env: { ...base, MEMORAM_LOG_LEVEL: '' } }).logLevel).toBe('info');
+  });
+
+  it('takes an IPv6 host in brackets as the address inside them', () => {
+    expect(loadConfig({ argv: ['--host', '[::1]'], env: base }).http.host).toBe('::1');
+  });
+
+  it('gives the emulator a default port of its own, so it can run beside serve --http', () => {
+    expect(loadConfig({ env: base }).http.port).toBe(3939);
+    expect(loadConfig({ env: base, defaultPort: 3940 }).http.port).toBe(3940);
+    expect(loadConfig({ env: { ...base, MEMORAM_PORT: '4000' }, defaultPort: 3940 }).http.port).toBe(4000);
+  });
+});

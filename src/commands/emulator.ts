@@ -5,6 +5,7 @@
 import type { Config } from '../config.js';
 import { emulatorBanner, startEmulator } from '../emulator/index.js';
 import type { Logger } from '../log/logger.js';
+import { listenError } from './listen-error.js';
 
 export interface EmulatorCommandOptions {
   dbFile?: string | undefined;
@@ -22,6 +23,8 @@ export async function runEmulator(
     autoApprove: options.autoApprove,
     logger,
     ...(options.dbFile ? { dbFile: options.dbFile } : {}),
+  }).catch((error: unknown) => {
+    throw listenError(error, config.http.host, config.http.port) ?? error;
   });
   process.stdout.write(`${emulatorBanner(emulator)}\n`);
   const signal = await new Promise<string>((resolve) => {

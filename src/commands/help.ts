@@ -55,7 +55,7 @@ const HELP: Record<string, CommandHelp> = {
     text:
       'Serves a local Memoram emulator, for trying things offline; prints its API key, client id,\n' +
       'demo user and dashboard URL.\n\n' +
-      '  --port N, --host H    where it listens\n' +
+      '  --port N, --host H    where it listens (default 127.0.0.1:3940, beside serve --http)\n' +
       '  --db FILE             keep its state in FILE (default: in memory)\n' +
       '  --auto-approve        approve access requests without the dashboard',
   },

@@ -17,6 +17,7 @@ import { describeHttpAuth, resolveHttpAuth } from '../mcp/http-token.js';
 import { currentService } from '../mcp/resources.js';
 import { createServer } from '../mcp/server.js';
 import { LineStdioTransport } from '../mcp/stdio-transport.js';
+import { listenError } from './listen-error.js';
 
 /** Long enough for a client's initialize and first list requests, which arrive right after start. */
 const WARM_UP_AFTER_MS = 100;
@@ -107,13 +108,7 @@ export async function serveHttp(
     });
   } catch (error) {
     await connection.close();
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
-      throw new ConfigError(
-        `Cannot listen on ${config.http.host}:${config.http.port} (${code}): choose another --port / MEMORAM_PORT or --host / MEMORAM_HOST.`,
-      );
-    }
-    throw error;
+    throw listenError(error, config.http.host, config.http.port) ?? error;
   }
   // Always printed, whatever the log level: with --port 0 it is how the user learns the port.
   process.stderr.write(

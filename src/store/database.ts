@@ -24,6 +24,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { randomBytesPooled } from '../crypto/random.js';
 import { MemoramError } from '../memory/errors.js';
+import { damagedUnderKey, readsWithoutChecksums } from './first-page.js';
 import { type Migration, migrate } from './migrate.js';
 import { nativeModuleError } from './native-module.js';
 
@@ -55,7 +56,12 @@ export function inspectStoreFile(file: string): FileKind {
   }
   try {
     const head = Buffer.alloc(100);
-    const read = readSync(fd, head, 0, 100, 0);
+    let read: number;
+    try {
+      read = readSync(fd, head, 0, 100, 0);
+    } catch (error) {
+      throw fileError(error, file); // EISDIR: a directory opens, and fails at its first read
+    }
     if (read === 0) return 'empty';
     if (read < 100) return 'foreign';
     if (head.subarray(0, 16).equals(SQLITE_MAGIC)) return 'plaintext';
@@ -118,8 +124,15 @@ function openExisting(file: string, options: OpenOptions, busyTimeoutMs: number)
     return db;
   } catch (error) {
     db.close();
+    if (options.key && isNotADatabase(error) && readsWithoutChecksums(file, options.key)) {
+      throw damagedUnderKey(file, options.keyFile, error);
+    }
     throw storeError(error, file, options.keyFile);
   }
+}
+
+function isNotADatabase(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'SQLITE_NOTADB';
 }
 
 /** Keys the connection, proves the key by reading the schema, then sets the journal and sync modes. */
@@ -262,6 +275,12 @@ function damaged(file: string, cause?: unknown): MemoramError {
 function fileError(error: unknown, file: string): MemoramError {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ENOSPC') return diskFull(file, error);
+  if (code === 'EISDIR') {
+    return new MemoramError('STORE_UNAVAILABLE', `The memory database ${file} is a directory, not a file.`, {
+      hint: 'Move it aside, or choose another --data-dir / MEMORAM_DATA_DIR.',
+      cause: error,
+    });
+  }
   return new MemoramError(
     'STORE_UNAVAILABLE',
     `The memory database ${file} cannot be read or written (${code ?? 'error'}).`,

@@ -1,7 +1,7 @@
 // The store file at rest and when it cannot be opened: nothing readable in it, and every fault
 // named with the file, the file left as it was.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoramError } from '../../src/memory/errors.js';
@@ -72,6 +72,34 @@ describe('opening a store that does not open', () => {
     expect(error.userText).toContain(`The local key in /cfg/local.key does not open ${file()}`);
     expect(error.userText).toMatch(/restore the key/i);
     expect(snapshot()).toEqual(before);
+  });
+
+  it.each([
+    ['its schema', (pageSize: number) => pageSize - 1_000],
+    ['its salt', () => 3],
+    ['its checksum', (pageSize: number) => pageSize - 5],
+  ])('tells a first page damaged in %s from a wrong key', (_name, at) => {
+    const key = randomBytes(32);
+    const db = MemoryDatabase.open(file(), { key });
+    db.create({ content: 'kept' }, 'f');
+    db.close();
+    const bytes = readFileSync(file());
+    bytes[at(bytes.readUInt16BE(16))]! ^= 0xff;
+    writeFileSync(file(), bytes);
+    const before = snapshot();
+    const error = refusal(() => MemoryDatabase.open(file(), { key, keyFile: '/cfg/local.key' }));
+    expect(error.userText).toContain(`The memory database ${file()} is damaged`);
+    expect(error.userText).toContain('the local key in /cfg/local.key is the right one');
+    expect(error.userText).not.toMatch(/restore the key/i);
+    expect(snapshot()).toEqual(before);
+  });
+
+  it('names a directory where the store file should be', () => {
+    mkdirSync(file());
+    const error = refusal(() => MemoryDatabase.open(file(), { key: randomBytes(32) }));
+    expect(error.userText).toBe(
+      `The memory database ${file()} is a directory, not a file. Move it aside, or choose another --data-dir / MEMORAM_DATA_DIR.`,
+    );
   });
 
   it('refuses an empty file where a store should be, and a foreign file, leaving both as they are', () => {
