@@ -38,8 +38,6 @@ export interface LoadOptions {
 }
 
 export interface StaticModel extends EmbeddingProvider {
-  /** The sha256 of each file as loaded. */
-  readonly digests: FileDigests;
   readonly vocabularySize: number;
   /** Bytes held by the matrix and the per-token tables (for status and the bench). */
   readonly matrixBytes: number;
@@ -58,30 +56,42 @@ export async function sha256File(file: string): Promise<string> {
 
 /** Loads the model in `dir`; a missing, corrupt or tampered file is a ModelFormatError naming it. */
 export async function loadStaticModel(dir: string, options: LoadOptions): Promise<StaticModel> {
-  const digests = {} as FileDigests;
+  const fingerprint = createHash('sha256');
   for (const name of MODEL_FILES) {
     const file = path.join(dir, name);
     try {
-      digests[name] = await sha256File(file);
+      // A downloaded model is checked against its recorded digests (a cache can be tampered with);
+      // a folder the user named is theirs, and hashing 30 MB would only slow every start: its
+      // files' sizes and times tell a replaced model apart.
+      if (options.expected) {
+        const digest = await sha256File(file);
+        if (options.expected[name] !== digest) {
+          throw new ModelFormatError(
+            `${name} in ${dir} has changed since it was downloaded and verified (its sha256 differs)`,
+          );
+        }
+        fingerprint.update(`${name}:${digest}\n`);
+      } else {
+        const { size, mtimeMs } = await stat(file);
+        fingerprint.update(`${name}:${size}:${mtimeMs}\n`);
+      }
     } catch (error) {
+      if (error instanceof ModelFormatError) throw error;
       const code = (error as NodeJS.ErrnoException).code;
       throw new ModelFormatError(
         code === 'ENOENT' ? `${name} is missing from ${dir}` : `${name} cannot be read (${code ?? 'error'})`,
-        {
-          cause: error,
-        },
-      );
-    }
-    if (options.expected && options.expected[name] !== digests[name]) {
-      throw new ModelFormatError(
-        `${name} in ${dir} has changed since it was downloaded and verified (its sha256 differs)`,
+        { cause: error },
       );
     }
   }
   parseJson('config.json', await readFile(path.join(dir, 'config.json'), 'utf8'), ConfigSchema);
   const tokenizer = loadTokenizer(await readFile(path.join(dir, 'tokenizer.json'), 'utf8'));
   const tensors = await readTensors(path.join(dir, 'model.safetensors'));
-  return new StaticModelProvider(options.name, digests, tokenizer, tensors);
+  return new StaticModelProvider(
+    `${options.name}@${fingerprint.digest('hex').slice(0, 12)}`,
+    tokenizer,
+    tensors,
+  );
 }
 
 function parseJson<T>(name: string, text: string, schema: z.ZodType<T>): T {
@@ -230,8 +240,8 @@ class StaticModelProvider implements StaticModel {
   private readonly maxChars: number;
 
   constructor(
+    /** The model's name and a fingerprint of its files. */
     name: string,
-    readonly digests: FileDigests,
     private readonly tokenizer: Tokenizer,
     private readonly tensors: Tensors,
   ) {
@@ -257,10 +267,7 @@ class StaticModelProvider implements StaticModel {
     if (unknown !== undefined && unknown < tokenCount) this.skip[unknown] = 1;
     const lengths = [...vocabulary.keys()].map((token) => token.length).sort((a, b) => a - b);
     this.maxChars = MAX_TOKENS * Math.max(1, lengths[Math.floor(lengths.length / 2)] ?? 1);
-    const fingerprint = createHash('sha256')
-      .update(MODEL_FILES.map((file) => digests[file]).join(':'))
-      .digest('hex');
-    this.id = `local:${name}@${fingerprint.slice(0, 12)}`;
+    this.id = `local:${name}`;
   }
 
   async embed(texts: readonly string[], signal?: AbortSignal): Promise<Float32Array[]> {
