@@ -21,12 +21,27 @@ import type {
   TagMeta,
 } from '../memory/types.js';
 import { BUSY_TIMEOUT_MS, isLockError, openDatabase, type SqliteDatabase, storeError } from './database.js';
+import { hybridSearch } from './hybrid.js';
 import { IndexUpkeep, type StepOutcome, type UpkeepOptions } from './index-upkeep.js';
 import { INSERT_MEMORY, MEMORY_COLUMNS, type MemoryRow, rowParams, toMemory } from './memory-rows.js';
 import { INDEX_WRITES, MEMORY_MIGRATIONS } from './memory-schema.js';
 import { findSimilar } from './near-duplicates.js';
 import { scopeClause } from './scope-filter.js';
 import { search } from './search.js';
+import { VectorIndex } from './vector-index.js';
+import {
+  embeddingText,
+  embeddingTexts,
+  knownModel,
+  type MemoryVector,
+  modelNumber,
+  type QueryVector,
+  unembedded,
+  writeVector,
+} from './vector-table.js';
+
+/** A create of a batch, with the vector of its text when the embedding model was ready. */
+export type EmbeddedNewMemory = NewMemory & { vector?: MemoryVector | undefined };
 
 export interface CreatedMemory {
   memory: Memory;
@@ -64,6 +79,8 @@ export class MemoryDatabase {
   };
 
   private readonly upkeep: IndexUpkeep;
+  /** This process's copy of the vectors of the model searched with last. */
+  private vectorIndex: VectorIndex | undefined;
 
   private constructor(
     readonly file: string,
@@ -116,12 +133,12 @@ export class MemoryDatabase {
    * Stores a new memory, or returns the one with the same fingerprint (`existing: true`) without
    * writing: the check and the insert are one transaction, so it holds across processes.
    */
-  create(fields: MemoryFields, fingerprint: string, now = new Date()): CreatedMemory {
+  create(fields: MemoryFields, fingerprint: string, now = new Date(), vector?: MemoryVector): CreatedMemory {
     const existing = this.byFingerprint(fingerprint);
     if (existing) return { memory: existing, existing: true, similar: [] };
     const scope = fields.scope ?? null;
     const similar = this.similarTo(fields.content, undefined, { names: scope ? [scope] : [], global: true });
-    const [outcome] = this.insertMany([{ fields, fingerprint }], now);
+    const [outcome] = this.insertMany([{ fields, fingerprint, vector }], now);
     return { ...outcome!, similar: outcome!.existing ? [] : similar };
   }
 
@@ -180,14 +197,14 @@ export class MemoryDatabase {
   }
 
   /** Many creates in one transaction (import): no near-duplicate search, dedup as create's. */
-  createMany(entries: readonly NewMemory[], now = new Date()): CreatedMemory[] {
+  createMany(entries: readonly EmbeddedNewMemory[], now = new Date()): CreatedMemory[] {
     return this.insertMany(entries, now);
   }
 
-  private insertMany(entries: readonly NewMemory[], now: Date): CreatedMemory[] {
+  private insertMany(entries: readonly EmbeddedNewMemory[], now: Date): CreatedMemory[] {
     const stamp = now.toISOString();
     return this.transaction(() =>
-      entries.map(({ fields, fingerprint }) => {
+      entries.map(({ fields, fingerprint, vector }) => {
         const found = this.row('fingerprint = ?', fingerprint);
         if (found) return { memory: toMemory(found), existing: true, similar: [] };
         const memory: Memory = {
@@ -203,15 +220,23 @@ export class MemoryDatabase {
           created_at: stamp,
           updated_at: stamp,
         };
-        this.insert(memory, fingerprint);
+        this.storeVector(this.insert(memory, fingerprint), memory, vector);
         return { memory, existing: false, similar: [] };
       }),
     );
   }
 
-  private insert(memory: Memory, fingerprint: string | null, sealed?: string | null): void {
+  private insert(memory: Memory, fingerprint: string | null, sealed?: string | null): number {
     const { lastInsertRowid } = this.sql(INSERT_MEMORY).run(rowParams(memory, fingerprint, sealed));
-    this.setTags(Number(lastInsertRowid), memory.tags, true);
+    const rowid = Number(lastInsertRowid);
+    this.setTags(rowid, memory.tags, true);
+    return rowid;
+  }
+
+  /** Stores the vector with its memory when it was computed from the text the memory now has. */
+  private storeVector(rowid: number, memory: Memory, vector: MemoryVector | undefined): void {
+    if (!vector || memory.unreadable || vector.text !== embeddingText(memory)) return;
+    writeVector(this.sql, rowid, modelNumber(this.sql, vector.model), vector.vector);
   }
 
   private setTags(rowid: number, tags: readonly string[], fresh = false): void {
@@ -225,14 +250,14 @@ export class MemoryDatabase {
    * holds): inserted, or replacing the row with that id. A fingerprint another memory already has
    * is dropped here: Memoram may hold identical content twice, and both must be kept.
    */
-  put(memory: Memory, fingerprint: string | null, sealed?: string | null): void {
+  put(memory: Memory, fingerprint: string | null, sealed?: string | null, vector?: MemoryVector): void {
     this.transaction(() => {
       const other =
         fingerprint === null ? undefined : this.row('fingerprint = ? AND id <> ?', fingerprint, memory.id);
       const own = other ? null : fingerprint;
       const current = this.row('id = ?', memory.id);
       if (!current) {
-        this.insert(memory, own, sealed);
+        this.storeVector(this.insert(memory, own, sealed), memory, vector);
         return;
       }
       const params = rowParams(memory, own, sealed);
@@ -254,6 +279,7 @@ export class MemoryDatabase {
         ).run(params);
       }
       if (current.tags !== params.tags) this.setTags(current.rowid, memory.tags);
+      if (textChanged) this.storeVector(current.rowid, memory, vector);
     });
   }
 
@@ -266,6 +292,7 @@ export class MemoryDatabase {
     patch: MemoryPatch & { fingerprintOf?: ((content: string, scope: string | null) => string) | undefined },
     expectedUpdatedAt?: string,
     now = new Date(),
+    vector?: MemoryVector,
   ): UpdateResult {
     return this.transaction(() => {
       const row = this.row('id = ?', id);
@@ -298,7 +325,7 @@ export class MemoryDatabase {
           : memory.unreadable
             ? null
             : (patch.fingerprintOf?.(memory.content, memory.scope) ?? null);
-      this.put(memory, fingerprint, patch.content === undefined ? row.sealed : null);
+      this.put(memory, fingerprint, patch.content === undefined ? row.sealed : null, vector);
       return { status: 'updated', memory };
     });
   }
@@ -343,10 +370,76 @@ export class MemoryDatabase {
   /**
    * One read transaction: a search is several statements, and between two snapshots another
    * process's delete and insert could hand a deleted memory's rowid (and its score) to a new one.
+   * By words, and by meaning too when given the query's vector and the store has vectors of its model.
    */
-  search(params: SearchParams, now = Date.now()): SearchPage {
-    const read = () => search(this.sql, params, now);
+  search(params: SearchParams, now = Date.now(), query?: QueryVector): SearchPage {
+    const read = () => {
+      const index = query && this.vectorsOf(query.model, query.vector.length);
+      return index && index.count > 0
+        ? hybridSearch(this.sql, index, params, now, query.vector)
+        : search(this.sql, params, now);
+    };
     return this.guard(() => (this.db.inTransaction ? read() : this.db.transaction(read).deferred()));
+  }
+
+  /** This process's copy of the model's vectors, current with every process's writes. */
+  private vectorsOf(model: string, dimensions: number): VectorIndex | undefined {
+    let index = this.vectorIndex;
+    if (!index || index.dimensions !== dimensions || knownModel(this.sql, model) !== index.model) {
+      const number = knownModel(this.sql, model);
+      if (number === undefined) return undefined;
+      index = this.vectorIndex = new VectorIndex(this.sql, number, dimensions);
+    }
+    index.sync();
+    return index;
+  }
+
+  /** Loads the model's vectors into memory ahead of the first search by meaning. */
+  loadVectors(model: string, dimensions: number): void {
+    this.guard(() => this.vectorsOf(model, dimensions));
+  }
+
+  /** How many memories have a vector of this model, of how many. */
+  vectorProgress(model: string): { embedded: number; total: number } {
+    return this.guard(() => {
+      const number = knownModel(this.sql, model);
+      const embedded =
+        number === undefined
+          ? 0
+          : (this.sql('SELECT count(*) FROM memory_vectors WHERE model = ?').pluck().get(number) as number);
+      const total = this.sql('SELECT count(*) FROM memories').pluck().get() as number;
+      return { embedded, total };
+    });
+  }
+
+  /** The highest rowid: where the background fill starts. */
+  lastRowid(): number {
+    return this.guard(() => Number(this.sql('SELECT coalesce(max(rowid), 0) FROM memories').pluck().get()));
+  }
+
+  /** Memories with rowids in [from, below) lacking a vector of this model, newest first. */
+  unembedded(model: string, from: number, below: number): number[] {
+    return this.guard(() => unembedded(this.sql, knownModel(this.sql, model), from, below));
+  }
+
+  /** The text each readable memory's vector is computed from. */
+  embeddingTexts(rowids: readonly number[]): { rowid: number; text: string }[] {
+    return this.guard(() => embeddingTexts(this.sql, rowids));
+  }
+
+  /** Stores vectors computed in the background, each only if its memory still has that text. */
+  writeVectors(vectors: readonly (MemoryVector & { rowid: number })[]): void {
+    this.transaction(() => {
+      const current = new Map(
+        embeddingTexts(
+          this.sql,
+          vectors.map(({ rowid }) => rowid),
+        ).map(({ rowid, text }) => [rowid, text]),
+      );
+      for (const { rowid, model, text, vector } of vectors) {
+        if (current.get(rowid) === text) writeVector(this.sql, rowid, modelNumber(this.sql, model), vector);
+      }
+    });
   }
 
   /** Up to five memories (of the scopes the filter sees) whose wording overlaps heavily with `content`. */

@@ -26,6 +26,20 @@ const FTS_COLUMNS = 'title, summary, tags, content, cjk';
 /** The meta key that counts the index's writes since its last merge. */
 export const INDEX_WRITES = 'index_writes';
 
+/** The meta key of the last change number given to a vector row (vector-table.ts). */
+export const VECTOR_SEQ = 'vector_seq';
+
+/** The text columns a memory's vector is computed from: a change to one of them voids it. */
+const EMBEDDED_COLUMNS = 'title, summary, tags, content';
+
+/** A trigger's body: the vector of the memory `old` is void, with the next change number. */
+const VOID_VECTOR = `
+    UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = '${VECTOR_SEQ}';
+    UPDATE memory_vectors SET model = 0, vector = x'',
+      seq = (SELECT CAST(value AS INTEGER) FROM meta WHERE key = '${VECTOR_SEQ}')
+    WHERE memory = old.rowid;
+  END;`;
+
 export const MEMORY_MIGRATIONS: readonly Migration[] = [
   `
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -96,10 +110,15 @@ export const MEMORY_MIGRATIONS: readonly Migration[] = [
     UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = '${INDEX_WRITES}';
   END;
   `,
-  // This release's one migration: scopes (and the vectors of search by meaning join this same
-  // entry, being unreleased, rather than adding a second). A store written before it has no
+  // This release's one migration: scopes and the vectors of search by meaning. A store written before it has no
   // scopes: its memories come back global (NULL). The two indexes gain the scope, so filtering
   // by it reads nothing they do not hold already.
+  //
+  // Vectors: one row per memory, named by the model that computed it (vector_models), with a
+  // change number (seq) from the meta table, so that every process keeps its copy in memory
+  // current by reading the rows changed since its last look. A delete or a text change voids the
+  // row in the same transaction (model 0, no vector, a new seq) rather than deleting it, so the
+  // change reaches the other processes the same way.
   `
   ALTER TABLE memories ADD COLUMN scope TEXT;
   DROP INDEX memories_scoring;
@@ -107,5 +126,20 @@ export const MEMORY_MIGRATIONS: readonly Migration[] = [
   DROP INDEX memories_by_updated;
   CREATE INDEX memories_by_updated ON memories (updated_ms DESC, rowid DESC, scope);
   CREATE INDEX memories_by_scope ON memories (scope);
+  CREATE TABLE vector_models (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+  CREATE TABLE memory_vectors (
+    memory INTEGER PRIMARY KEY,
+    model INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    vector BLOB NOT NULL
+  );
+  CREATE INDEX memory_vectors_by_seq ON memory_vectors (seq);
+  INSERT INTO meta (key, value) VALUES ('${VECTOR_SEQ}', '0') ON CONFLICT (key) DO NOTHING;
+  CREATE TRIGGER memories_vector_delete AFTER DELETE ON memories
+  WHEN EXISTS (SELECT 1 FROM memory_vectors WHERE memory = old.rowid AND model <> 0) BEGIN
+  ${VOID_VECTOR}
+  CREATE TRIGGER memories_vector_update AFTER UPDATE OF ${EMBEDDED_COLUMNS} ON memories
+  WHEN EXISTS (SELECT 1 FROM memory_vectors WHERE memory = old.rowid AND model <> 0) BEGIN
+  ${VOID_VECTOR}
   `,
 ];

@@ -21,13 +21,13 @@ import { closeWords, completions } from './vocabulary.js';
 export const TERM_CAP = 400;
 const RECENCY_HALF_LIFE_DAYS = 90;
 const DAY_MS = 86_400_000;
-const HOUR_MS = 3_600_000;
+export const HOUR_MS = 3_600_000;
 /** Scores are rounded to thousandths: one order between the pages of a search. */
-const SCORE_UNITS = 1000;
+export const SCORE_UNITS = 1000;
 
-type Sql = (text: string) => Database.Statement;
+export type Sql = (text: string) => Database.Statement;
 
-interface Filter {
+export interface Filter {
   sql: string;
   args: unknown[];
 }
@@ -67,7 +67,7 @@ export function compileFilters(filters: SearchFilters): Filter {
 }
 
 /** The filter of a search without one. */
-const UNFILTERED = '1';
+export const UNFILTERED = '1';
 
 const SUMMARY_COLUMNS = `m.rowid, m.id, m.title, m.summary, m.tags, m.importance, m.confidence, m.source, m.scope,
   m.created_at, m.updated_at, m.sealed IS NOT NULL AS unreadable`;
@@ -149,7 +149,7 @@ function recent(
  * Per matching memory: summed relevance, then its importance and updated time (ms), read with the
  * match when the search is filtered and by readBoosts() when it is not.
  */
-type Hits = Map<number, [relevance: number, importance?: number | null, updatedMs?: number]>;
+export type Hits = Map<number, [relevance: number, importance?: number | null, updatedMs?: number]>;
 
 /**
  * Adds one term's BM25 scores into `hits`, for the memories that pass the filter; false when the
@@ -294,6 +294,18 @@ function ranked(
     if (after && !(score < after[0] || (score === after[0] && rowid < after[1]))) continue;
     insertRanked(best, [rowid, score], need);
   }
+  return rankedPage(sql, terms, used, best, limit, key);
+}
+
+/** The page of the `limit` best of `best` (ranked, one more than a page), with its cursor. */
+export function rankedPage(
+  sql: Sql,
+  terms: readonly QueryTerm[],
+  used: readonly string[],
+  best: readonly [rowid: number, score: number][],
+  limit: number,
+  key: string,
+): SearchPage {
   const shown = best.slice(0, limit);
   const rows = pageRows(sql, terms, used, shown);
   const memories = shown.flatMap(([rowid, score]) => {
@@ -337,7 +349,8 @@ function pageRows(
     return { ...row, matchAt };
   });
   const indexed = new Map<number, number>();
-  if (unplaced.length > 0) {
+  // A page found by meaning alone may have no word to look for.
+  if (unplaced.length > 0 && used.length > 0) {
     const marked = sql(
       `SELECT rowid, highlight(memories_fts, 3, char(1), '') FROM memories_fts
        WHERE memories_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))`,
@@ -364,7 +377,7 @@ function typedMatch(content: string, runs: readonly string[], words: readonly st
 }
 
 /** A memory's share of its relevance, from 2/3 to all of it: more for important and recent ones. */
-function boost(importance: number | null, updatedMs: number, hour: number): number {
+export function boost(importance: number | null, updatedMs: number, hour: number): number {
   const ageDays = Math.max(0, hour - updatedMs) / DAY_MS;
   const recency = 0.5 ** (ageDays / RECENCY_HALF_LIFE_DAYS);
   const weight = Math.min(1, Math.max(0, importance ?? 0.5));
@@ -372,7 +385,7 @@ function boost(importance: number | null, updatedMs: number, hour: number): numb
 }
 
 /** Higher score first, then the newer row: one order between calls. */
-function insertRanked(list: [number, number][], item: [number, number], limit: number): void {
+export function insertRanked(list: [number, number][], item: [number, number], limit: number): void {
   const above = (a: [number, number], b: [number, number]) => a[1] > b[1] || (a[1] === b[1] && a[0] > b[0]);
   if (list.length >= limit && !above(item, list[list.length - 1]!)) return;
   let at = list.length;

@@ -1,0 +1,147 @@
+/**
+ * Keeps a memory database's vectors in step with its memories for one embedding provider: gives a
+ * write the vector of its text when the model is ready (computed before the write's synchronous
+ * transaction), and fills in, in the background, every memory without a vector of the current
+ * model: those written before the model first loaded or changed, or by a process without it.
+ *
+ * The fill walks the rowids down from the newest in spans read from two small indexes, embeds
+ * BATCH memories at a time and writes each batch in its own short transaction, yielding to
+ * requests in between; a restart starts it again from the top, and what has a vector costs
+ * nothing but its index entry. Searches keep working throughout: the vectors already written
+ * take part, and with none the search is by words alone.
+ */
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { EmbeddingProvider, Embeddings, EmbeddingsStatus } from '../embeddings/provider.js';
+import type { Logger } from '../log/logger.js';
+import type { MemoryDatabase } from './memory-db.js';
+import { type EmbeddedFields, embeddingText, type MemoryVector, type QueryVector } from './vector-table.js';
+
+/** Memories embedded per call of the model and per transaction. */
+const BATCH = 32;
+/** Rowids looked at per step of the walk. */
+const SPAN = 4096;
+/** How often a fill pass runs again, for memories another process wrote without a vector. */
+const REPASS_MS = 300_000;
+
+export type VectorFillStatus = EmbeddingsStatus & {
+  /** Memories with a vector of the current model, of all memories, and whether a fill runs. */
+  vectors?: { embedded: number; total: number; filling: boolean };
+};
+
+export interface VectorFillOptions {
+  logger?: Logger | undefined;
+  repassMs?: number | undefined;
+}
+
+export class VectorFill {
+  private running: Promise<void> | undefined;
+  private again = false;
+  private closed = false;
+  private timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(
+    private readonly db: () => MemoryDatabase | undefined,
+    private readonly embeddings: Embeddings,
+    private readonly options: VectorFillOptions = {},
+  ) {}
+
+  /** Starts filling once the model is ready, and again every REPASS_MS. */
+  start(): void {
+    this.embeddings.ready().then((provider) => {
+      if (!provider || this.closed) return;
+      this.db()?.loadVectors(provider.id, provider.dimensions);
+      this.schedule();
+      this.timer = setInterval(() => this.schedule(), this.options.repassMs ?? REPASS_MS);
+      this.timer.unref();
+    });
+  }
+
+  /** Runs a fill pass soon (one at a time; a request during one runs another after it). */
+  schedule(): void {
+    if (this.closed) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.fill()
+      .catch((error: unknown) => this.options.logger?.warn('filling in memory vectors failed', { error }))
+      .finally(() => {
+        this.running = undefined;
+        if (this.again) {
+          this.again = false;
+          this.schedule();
+        }
+      });
+  }
+
+  /** Settles when no fill pass runs (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private async fill(): Promise<void> {
+    const provider = this.embeddings.provider();
+    const db = this.db();
+    if (!provider || !db) return;
+    for (let below = db.lastRowid() + 1; below > 0 && !this.closed; below -= SPAN) {
+      const rowids = db.unembedded(provider.id, Math.max(0, below - SPAN), below);
+      for (let at = 0; at < rowids.length && !this.closed; at += BATCH) {
+        const texts = db.embeddingTexts(rowids.slice(at, at + BATCH));
+        if (texts.length === 0) continue;
+        const vectors = await provider.embed(texts.map(({ text }) => text));
+        if (this.closed) return;
+        db.writeVectors(
+          texts.map(({ rowid, text }, i) => ({ rowid, text, model: provider.id, vector: vectors[i]! })),
+        );
+        await nextTurn();
+      }
+      await nextTurn();
+    }
+  }
+
+  /** The vector of each memory's text, when the model is ready (else the fill computes it later). */
+  async vectorsOf(memories: readonly EmbeddedFields[]): Promise<(MemoryVector | undefined)[]> {
+    const provider = this.embeddings.provider();
+    if (!provider || memories.length === 0) return memories.map(() => undefined);
+    const texts = memories.map(embeddingText);
+    try {
+      const vectors = await provider.embed(texts);
+      return texts.map((text, at) => ({ model: provider.id, text, vector: vectors[at]! }));
+    } catch (error) {
+      this.options.logger?.warn('embedding a memory failed; it is filled in later', { error });
+      this.schedule();
+      return memories.map(() => undefined);
+    }
+  }
+
+  async vectorOf(memory: EmbeddedFields): Promise<MemoryVector | undefined> {
+    return (await this.vectorsOf([memory]))[0];
+  }
+
+  /** The query's vector, when the model is ready; a failure leaves the search to words alone. */
+  async queryVector(query: string | undefined, signal?: AbortSignal): Promise<QueryVector | undefined> {
+    const provider: EmbeddingProvider | undefined = this.embeddings.provider();
+    if (!provider || !query?.trim()) return undefined;
+    try {
+      const [vector] = await provider.embed([query], signal);
+      return vector && { model: provider.id, vector };
+    } catch (error) {
+      this.options.logger?.warn('embedding a query failed; searching by words alone', { error });
+      return undefined;
+    }
+  }
+
+  /** The model's state, and once it is ready how far the store's vectors are. */
+  status(): VectorFillStatus {
+    const state = this.embeddings.status();
+    const provider = this.embeddings.provider();
+    const db = this.db();
+    if (state.state !== 'ready' || !provider || !db) return state;
+    return { ...state, vectors: { ...db.vectorProgress(provider.id), filling: this.running !== undefined } };
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+  }
+}
