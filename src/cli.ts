@@ -173,7 +173,9 @@ const COMMANDS: Record<string, Command> = {
     const report = await withService(config, logger, (connection) =>
       importMemories(connection.service(), entries),
     );
-    for (const failure of report.failed) process.stderr.write(`entry ${failure.index}: ${failure.reason}\n`);
+    // Counted from 1, as a person counts the entries of the file.
+    for (const failure of report.failed)
+      process.stderr.write(`entry ${failure.index + 1}: ${failure.reason}\n`);
     for (const warning of report.warnings) process.stderr.write(`warning: ${warning}\n`);
     process.stderr.write(
       `imported ${report.created} new, ${report.deduplicated} already present, ${report.failed.length} rejected\n`,

@@ -9,7 +9,7 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
-import { type Config, ConfigError } from '../config.js';
+import type { Config } from '../config.js';
 import { openConnection } from '../connection/open-connection.js';
 import type { Logger } from '../log/logger.js';
 import { type HttpServer, startHttpServer } from '../mcp/http.js';

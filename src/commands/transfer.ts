@@ -5,11 +5,12 @@
  * `server-memory` MCP server. Import goes through the MemoryService, so limits apply and
  * importing the same file twice stores nothing new.
  */
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { z } from 'zod';
 import { MemoramError } from '../memory/errors.js';
 import type { ImportReport, MemoryService } from '../memory/service.js';
 import type { Memory } from '../memory/types.js';
+import { fromKnowledgeGraph } from './knowledge-graph.js';
 
 export const EXPORT_FORMAT = 'memoram-mcp-export';
 
@@ -37,46 +38,9 @@ export function exportMarkdown(memories: readonly Memory[]): string {
 const ExportFileSchema = z.object({
   format: z.literal(EXPORT_FORMAT),
   version: z.literal(1),
-  memories: z.array(z.record(z.string(), z.unknown())),
+  // Each entry is checked on its own by the import: one bad entry does not refuse the file.
+  memories: z.array(z.unknown()),
 });
-
-const GraphLineSchema = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('entity'),
-    name: z.string(),
-    entityType: z.string().optional(),
-    observations: z.array(z.string()).default([]),
-  }),
-  z.object({ type: z.literal('relation'), from: z.string(), to: z.string(), relationType: z.string() }),
-]);
-
-/** Turns the server-memory knowledge graph into one memory per entity, its relations folded in. */
-function fromKnowledgeGraph(text: string): unknown[] {
-  const lines = text.split('\n').filter((line) => line.trim() !== '');
-  const entities = new Map<string, { entityType?: string; observations: string[]; relations: string[] }>();
-  lines.forEach((line, index) => {
-    const parsed = GraphLineSchema.safeParse(parseJson(line));
-    if (!parsed.success)
-      throw new MemoramError('INVALID_INPUT', `Line ${index + 1} is not a server-memory entity or relation.`);
-    const item = parsed.data;
-    if (item.type === 'entity') {
-      const entity = entities.get(item.name) ?? { observations: [], relations: [] };
-      entity.observations.push(...item.observations);
-      if (item.entityType) entity.entityType = item.entityType;
-      entities.set(item.name, entity);
-    } else {
-      const entity = entities.get(item.from) ?? { observations: [], relations: [] };
-      entity.relations.push(`${item.from} ${item.relationType} ${item.to}`);
-      entities.set(item.from, entity);
-    }
-  });
-  return [...entities].map(([name, entity]) => ({
-    title: name.slice(0, 200),
-    content: [...entity.observations, ...entity.relations].join('\n') || name,
-    tags: entity.entityType ? [entity.entityType.slice(0, 64)] : [],
-    source: 'server-memory',
-  }));
-}
 
 export function parseImport(text: string): unknown[] {
   const whole = parseJson(text);
@@ -118,15 +82,51 @@ function pickFields(entry: unknown): unknown {
   return fields;
 }
 
+/**
+ * The most an import reads: thousands of full memories, far beyond any export this program
+ * writes for one person, and little enough to hold in memory at once.
+ */
+export const MAX_IMPORT_BYTES = 64 * 1024 * 1024;
+
+const READ_ERRORS: Record<string, string> = {
+  ENOENT: 'there is no such file',
+  EACCES: 'this user may not read it',
+  EPERM: 'this user may not read it',
+  EISDIR: 'it is a directory; give the export file inside it',
+};
+
+/** Reads a regular file of at most MAX_IMPORT_BYTES, or says in one line why it will not. */
 export async function readImportFile(file: string): Promise<unknown[]> {
-  let text: string;
+  const refuse = (why: string) => new MemoramError('INVALID_INPUT', `Cannot read ${file}: ${why}.`);
+  let handle: Awaited<ReturnType<typeof open>>;
   try {
-    text = await readFile(file, 'utf8');
+    handle = await open(file, 'r');
   } catch (error) {
-    throw new MemoramError(
-      'INVALID_INPUT',
-      `Cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}.`,
-    );
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    throw refuse(READ_ERRORS[code] ?? `the system refused it (${code || 'unknown error'})`);
   }
-  return parseImport(text);
+  try {
+    const stats = await handle.stat();
+    if (stats.isDirectory()) throw refuse(READ_ERRORS.EISDIR!);
+    // A device or a pipe (/dev/zero, /dev/stdin) has no size to check and may never end.
+    if (!stats.isFile()) throw refuse('it is not a regular file; save the export to a file first');
+    const limit = `import reads at most ${MAX_IMPORT_BYTES / 1024 / 1024} MiB; split the file into smaller exports`;
+    if (stats.size > MAX_IMPORT_BYTES)
+      throw refuse(`it is ${mebibytes(stats.size)} MiB, too large (${limit})`);
+    // Read no more than the bound even if the file grows meanwhile.
+    const buffer = Buffer.alloc(Math.min(stats.size, MAX_IMPORT_BYTES) + 1);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    if (bytesRead > MAX_IMPORT_BYTES) throw refuse(`it grew past the limit while being read (${limit})`);
+    return parseImport(buffer.subarray(0, bytesRead).toString('utf8'));
+  } catch (error) {
+    if (error instanceof MemoramError) throw error;
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    throw refuse(READ_ERRORS[code] ?? `the system refused it (${code || 'unknown error'})`);
+  } finally {
+    await handle.close();
+  }
+}
+
+function mebibytes(size: number): string {
+  return (size / 1024 / 1024).toFixed(0);
 }

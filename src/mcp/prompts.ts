@@ -2,25 +2,31 @@
  * The prompts: `recall` (look up what the user's memory holds on a topic and use it) and `remember`
  * (save something well). They only ask the model to use the tools; they read and write nothing.
  */
-import type { GetPromptResult, McpServer } from '@modelcontextprotocol/server';
+import { completable, type GetPromptResult, type McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
+import { tagSuggestions } from './completions.js';
+import type { ServerDeps } from './server.js';
 
 const TOPIC_CHARS = 200;
 const WHAT_CHARS = 4000;
 
-export function registerPrompts(server: McpServer): void {
+export function registerPrompts(server: McpServer, deps: ServerDeps): void {
   server.registerPrompt(
     'recall',
     {
       title: 'Recall',
       description: 'Look up what your memory holds about a topic and use it.',
       argsSchema: z.object({
-        topic: z
-          .string()
-          .trim()
-          .min(1, 'topic must not be empty')
-          .max(TOPIC_CHARS, `topic must be at most ${TOPIC_CHARS} characters`)
-          .describe('What to recall, e.g. "my coding preferences".'),
+        // A tag is a topic the memories already hold: what a client offers as the user types.
+        topic: completable(
+          z
+            .string()
+            .trim()
+            .min(1, 'topic must not be empty')
+            .max(TOPIC_CHARS, `topic must be at most ${TOPIC_CHARS} characters`)
+            .describe('What to recall, e.g. "my coding preferences".'),
+          (typed) => tagSuggestions(deps, typed),
+        ),
       }),
     },
     ({ topic }) =>

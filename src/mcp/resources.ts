@@ -22,6 +22,7 @@ import { z } from 'zod';
 import type { Connection, ConnectionState } from '../connection/connection.js';
 import { isMemoramError } from '../memory/errors.js';
 import type { ChangeEvent, MemoryService } from '../memory/service.js';
+import { memorySuggestions } from './completions.js';
 import type { ServerDeps } from './server.js';
 
 export const TAGS_URI = 'memoram://tags';
@@ -60,7 +61,10 @@ export function registerResources(server: McpServer, deps: ServerDeps): () => vo
   const read = guardedReader(deps);
   server.registerResource(
     'memory',
-    new ResourceTemplate(MEMORY_TEMPLATE, { list: () => read(MEMORY_TEMPLATE, () => listMemories(deps)) }),
+    new ResourceTemplate(MEMORY_TEMPLATE, {
+      list: () => read(MEMORY_TEMPLATE, () => listMemories(deps)),
+      complete: { id: (typed) => memorySuggestions(deps, typed) },
+    }),
     {
       title: 'Memory',
       description: 'One memory with its full content, as JSON.',

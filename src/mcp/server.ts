@@ -33,13 +33,15 @@ export function createServer(deps: ServerDeps): McpServer {
         tools: { listChanged: false },
         prompts: { listChanged: false },
         resources: { subscribe: true, listChanged: true },
+        // Tags for the recall prompt's topic, memory ids for the memory template (completions.ts).
+        completions: {},
       },
       instructions: INSTRUCTIONS,
     },
   );
   registerTools(server, TOOLS, deps);
   const stopWatching = registerResources(server, deps);
-  registerPrompts(server);
+  registerPrompts(server, deps);
   const previous = server.server.onclose;
   server.server.onclose = () => {
     stopWatching();

@@ -1,6 +1,6 @@
 // What a person sees when a command cannot start: one line naming the input and the fix, never a
 // stack trace or "internal error" (issue 20, items 6 to 8). Each case runs the built CLI.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, truncate, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -92,5 +92,27 @@ describe('help', () => {
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(result.stdout).toMatch(/^Usage: memoram-mcp status/);
     expect((await runCli(['help', 'nonsense'], home.env)).code).toBe(2);
+  });
+});
+
+describe('import files', () => {
+  it('refuses a file too large, a device and a directory in one line each', async () => {
+    const big = path.join(home.dir, 'big.json');
+    // Sparse: 600 MiB long, nothing on disk.
+    await writeFile(big, '');
+    await truncate(big, 600 * 1024 * 1024);
+    expectOneLine(await runCli(['import', big], home.env), big, '600 MiB, too large', 'at most 64 MiB');
+    expectOneLine(await runCli(['import', '/dev/zero'], home.env), '/dev/zero', 'not a regular file');
+    expectOneLine(await runCli(['import', home.dir], home.env), home.dir, 'is a directory');
+  });
+
+  it('imports the good entries of an export with a null one and names the bad one by position', async () => {
+    const file = path.join(home.dir, 'export.json');
+    const memories = [{ content: 'one' }, null, { content: 'three' }];
+    await writeFile(file, JSON.stringify({ format: 'memoram-mcp-export', version: 1, memories }));
+    const result = await runCli(['import', file], home.env);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^entry 2: /m);
+    expect(result.stderr).toContain('imported 2 new, 0 already present, 1 rejected');
   });
 });

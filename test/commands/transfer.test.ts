@@ -133,6 +133,46 @@ describe('export and import', () => {
     expect(ada?.content).toBe('Likes tea\nWrites Rust\nAda works_at Acme');
   });
 
+  it('imports the good entries of an export with a null one, and reports the null one by position', async () => {
+    const to = await open('b');
+    const file = JSON.stringify({
+      format: 'memoram-mcp-export',
+      version: 1,
+      memories: [{ content: 'first' }, null, { content: 'third' }, 'text'],
+    });
+    const report = await importMemories(to, parseImport(file));
+    expect(report.created).toBe(2);
+    expect(report.failed.map((failure) => failure.index)).toEqual([1, 3]);
+  });
+
+  it('splits a server-memory entity whose observations exceed one memory across several', async () => {
+    const observations = Array.from({ length: 90 }, (_, i) => `Observation ${i}: ${'x'.repeat(900)}`);
+    const huge = 'y'.repeat(40 * 1024);
+    const jsonl = [
+      { type: 'entity', name: 'Big', entityType: 'project', observations },
+      { type: 'entity', name: 'Huge', observations: [huge] },
+      { type: 'relation', from: 'Big', to: 'Huge', relationType: 'contains' },
+    ]
+      .map((line) => JSON.stringify(line))
+      .join('\n');
+    const to = await open('b');
+    const report = await importMemories(to, parseImport(jsonl));
+    expect(report.failed).toEqual([]);
+    const stored = await to.all();
+    const big = stored.filter((memory) => memory.title.startsWith('Big'));
+    expect(big.map((memory) => memory.title)).toEqual([
+      'Big (part 1 of 3)',
+      'Big (part 2 of 3)',
+      'Big (part 3 of 3)',
+    ]);
+    for (const memory of big) expect(memory).toMatchObject({ tags: ['project'], source: 'server-memory' });
+    const text = big.map((memory) => memory.content).join('\n');
+    expect(text).toBe([...observations, 'Big contains Huge'].join('\n'));
+    const parts = stored.filter((memory) => memory.title.startsWith('Huge'));
+    expect(parts).toHaveLength(2);
+    expect(parts.map((memory) => memory.content).join('')).toBe(huge);
+  });
+
   it('refuses files that are neither format', () => {
     expect(() => parseImport('{"hello": 1}')).toThrow(MemoramError);
     expect(() => parseImport('not json at all')).toThrow(/Line 1/);
