@@ -308,7 +308,13 @@ function embeddingsConfig(get: <T>(key: Key) => T | undefined): EmbeddingsConfig
     );
   }
   const allowRemote = get<boolean>('embeddingsAllowRemote') ?? false;
-  const { hostname, protocol } = new URL(url);
+  const { hostname, protocol, username, password, search } = new URL(url);
+  // The URL shows in the status and the log; a credential in it would too.
+  if (username || password || search) {
+    throw new ConfigError(
+      'Invalid value for --embeddings-url / MEMORAM_EMBEDDINGS_URL: no user, password or query in it; put a key in MEMORAM_EMBEDDINGS_API_KEY.',
+    );
+  }
   if (!isLoopbackHost(hostname)) {
     if (!allowRemote) {
       throw new ConfigError(

@@ -40,7 +40,11 @@ export function createEmbeddings(
   }
   const model = settings.provider === 'local' ? settings.model : `${settings.model} at ${settings.url}`;
   const controller = new AbortController();
-  let status: EmbeddingsStatus = { state: 'loading', model, detail: 'starting' };
+  let status: EmbeddingsStatus = {
+    state: 'loading',
+    model,
+    detail: settings.provider === 'local' ? 'starting' : `asking ${settings.url} for the vector length`,
+  };
   let provider: EmbeddingProvider | undefined;
   const loading = (async () => {
     try {

@@ -65,6 +65,12 @@ describe('embeddings configuration', () => {
     expect(() => loadConfig({ env: { ...base, MEMORAM_EMBEDDINGS_URL: 'http://127.0.0.2:8080' } })).toThrow(
       /needs a model name: set --embeddings-model \/ MEMORAM_EMBEDDINGS_MODEL/,
     );
+    expect(() =>
+      loadConfig({ env: { ...env, MEMORAM_EMBEDDINGS_URL: 'http://user:sk-secret-123@127.0.0.1:8080/v1' } }),
+    ).toThrow(/no user, password or query in it; put a key in MEMORAM_EMBEDDINGS_API_KEY/);
+    expect(() =>
+      loadConfig({ env: { ...env, MEMORAM_EMBEDDINGS_URL: 'http://127.0.0.1:8080/v1?key=k' } }),
+    ).toThrow(/no user, password or query/);
     // The key is a secret: never a flag.
     expect(() => loadConfig({ env, argv: ['--embeddings-api-key', 'k'] })).toThrow(ConfigError);
   });
