@@ -1,10 +1,11 @@
 /**
  * Search over a memory database, in SQL with FTS5. Each query term is looked up on its own and
- * the BM25 scores added up per memory, which is what FTS5's bm25() computes for an OR of the terms
- * (its score is a sum over phrases), but lets each term's cost be bounded: a term found in more
- * than TERM_CAP memories is scored over its TERM_CAP most recent ones, so a common word's tens of
- * thousands of matches cost what a rarer word's do. (A common word weighs little in BM25, and
- * recency favours those memories anyway; the rarer words of a query are scored in full.)
+ * its BM25 scores (at our k1 and b: bm25.ts) added up per memory, which is what FTS5's bm25()
+ * computes for an OR of the terms (a sum over phrases), but lets each term's cost be bounded: a
+ * term found in more than TERM_CAP memories is scored over its TERM_CAP most recent ones, so a
+ * common word's tens of thousands of matches cost what a rarer word's do. (A common word weighs
+ * little in BM25, and recency favours those memories anyway; the rarer words of a query are
+ * scored in full.)
  * Relevance, relative to the best hit, is then blended with importance and recency (read from the
  * small memories_scoring index rather than the rows) and the page kept in one pass. A filtered
  * search reads importance and recency with each match, since the filter needs them; an unfiltered
@@ -12,6 +13,7 @@
  */
 import type Database from 'better-sqlite3-multiple-ciphers';
 import type { MemorySummary, SearchFilters, SearchPage, SearchParams } from '../memory/types.js';
+import { averageLength, IDF_WEIGHT, rescore } from './bm25.js';
 import { MAX_TERMS, parseQuery, type QueryTerm } from './query.js';
 import { scopeClause } from './scope-filter.js';
 import { type CursorPosition, decodeSearchCursor, encodeSearchCursor, searchKey } from './search-cursor.js';
@@ -151,22 +153,26 @@ function recent(
  */
 export type Hits = Map<number, [relevance: number, importance?: number | null, updatedMs?: number]>;
 
+/** The columns of a match's relevance: FTS5's rank, and bm25() giving the term's idf (bm25.ts). */
+const RELEVANCE = `f.rank, bm25(memories_fts, ${Array(5).fill(IDF_WEIGHT).join(', ')})`;
+
 /**
- * Adds one term's BM25 scores into `hits`, for the memories that pass the filter; false when the
- * term matches nothing at all. A filter's join reads each match's importance and age in the same
- * pass.
+ * Adds one term's BM25 scores (bm25.ts) into `hits`, for the memories that pass the filter; false
+ * when the term matches nothing at all. A filter's join reads each match's importance and age in
+ * the same pass.
  */
-function scoreTerm(sql: Sql, expr: string, filter: Filter, hits: Hits): boolean {
+function scoreTerm(sql: Sql, expr: string, filter: Filter, hits: Hits, avgdl: number): boolean {
   if (filter.sql === UNFILTERED) {
     const rows = sql(
-      `SELECT rowid, rank FROM memories_fts WHERE memories_fts MATCH ? ORDER BY rowid DESC LIMIT ${TERM_CAP}`,
+      `SELECT f.rowid, ${RELEVANCE} FROM memories_fts f WHERE memories_fts MATCH ? ORDER BY f.rowid DESC LIMIT ${TERM_CAP}`,
     )
       .raw()
-      .all(expr) as [number, number][];
-    for (const [rowid, rank] of rows) {
+      .all(expr) as [number, number, number][];
+    for (const [rowid, rank, idfRank] of rows) {
+      const relevance = rescore(rank, idfRank, avgdl);
       const known = hits.get(rowid);
-      if (known) known[0] -= rank;
-      else hits.set(rowid, [-rank]);
+      if (known) known[0] += relevance;
+      else hits.set(rowid, [relevance]);
     }
     return rows.length > 0;
   }
@@ -176,16 +182,17 @@ function scoreTerm(sql: Sql, expr: string, filter: Filter, hits: Hits): boolean 
     .pluck()
     .get(expr) as number | undefined;
   const rows = sql(
-    `SELECT f.rowid, f.rank, m.importance, m.updated_ms
+    `SELECT f.rowid, ${RELEVANCE}, m.importance, m.updated_ms
      FROM memories_fts f CROSS JOIN memories m INDEXED BY memories_scoring ON m.rowid = f.rowid
      WHERE memories_fts MATCH ? AND f.rowid > ? AND ${filter.sql}`,
   )
     .raw()
-    .all(expr, bound ?? -1, ...filter.args) as [number, number, number | null, number][];
-  for (const [rowid, rank, importance, updatedMs] of rows) {
+    .all(expr, bound ?? -1, ...filter.args) as [number, number, number, number | null, number][];
+  for (const [rowid, rank, idfRank, importance, updatedMs] of rows) {
+    const relevance = rescore(rank, idfRank, avgdl);
     const known = hits.get(rowid);
-    if (known) known[0] -= rank;
-    else hits.set(rowid, [-rank, importance, updatedMs]);
+    if (known) known[0] += relevance;
+    else hits.set(rowid, [relevance, importance, updatedMs]);
   }
   return rows.length > 0 || bound !== undefined;
 }
@@ -238,19 +245,20 @@ function readBoosts(sql: Sql, hits: Hits, top: number, need: number | undefined,
 }
 
 export function expandTerms(sql: Sql, terms: readonly QueryTerm[], filter: Filter, scores: Hits): string[] {
+  const avgdl = averageLength(sql);
   const used: string[] = [];
   // MAX_TERMS bounds the terms that match and the typo lookups, not the words read.
   let matched = 0;
   let fixes = 0;
   for (const term of terms) {
     if (matched >= MAX_TERMS) break;
-    let found = scoreTerm(sql, term.expr, filter, scores);
+    let found = scoreTerm(sql, term.expr, filter, scores, avgdl);
     if (found) used.push(term.expr);
     // The last word completes only when it is not a word of its own: "espres", not "cat".
     if (!found && term.prefix && term.word) {
       for (const word of completions(sql, term.word)) {
         const expr = `"${word}"`;
-        if (expr !== term.expr && scoreTerm(sql, expr, filter, scores)) {
+        if (expr !== term.expr && scoreTerm(sql, expr, filter, scores, avgdl)) {
           used.push(expr);
           found = true;
         }
@@ -260,7 +268,7 @@ export function expandTerms(sql: Sql, terms: readonly QueryTerm[], filter: Filte
     if (!found && term.word && fixes++ < MAX_TERMS) {
       for (const word of closeWords(sql, term.word)) {
         const expr = `"${word}"`;
-        if (scoreTerm(sql, expr, filter, scores)) used.push(expr);
+        if (scoreTerm(sql, expr, filter, scores, avgdl)) used.push(expr);
       }
     }
   }

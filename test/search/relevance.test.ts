@@ -10,6 +10,7 @@ import bm25 from 'wink-bm25-text-search';
 import nlp from 'wink-nlp-utils';
 import { callTool, type Pair, startLocal, structured, text } from '../helpers/mcp-pair.js';
 import { CORPUS, type CorpusMemory, QUESTIONS } from './conversation-corpus.js';
+import { expectWellFormed, seedCorpus } from './corpus-store.js';
 
 const TOP = 5;
 
@@ -43,23 +44,11 @@ function yardstick(corpus: readonly CorpusMemory[]) {
 }
 
 let pair: Pair;
-const keyOf = new Map<string, string>();
+let keyOf: Map<string, string>;
 
 beforeAll(async () => {
   pair = await startLocal();
-  for (const memory of CORPUS) {
-    const result = await callTool(pair.client, 'create_memory', {
-      content: memory.content,
-      title: memory.title,
-      ...(memory.summary ? { summary: memory.summary } : {}),
-      tags: memory.tags,
-      importance: memory.importance,
-    });
-    expect(result.isError, text(result)).toBeFalsy();
-    const created = structured<{ id: string; deduplicated: boolean }>(result);
-    expect(created.deduplicated, memory.key).toBe(false);
-    keyOf.set(created.id, memory.key);
-  }
+  keyOf = await seedCorpus(pair.client, CORPUS);
 }, 120_000);
 
 afterAll(async () => {
@@ -68,14 +57,7 @@ afterAll(async () => {
 
 describe('relevance on question-shaped queries', () => {
   it('the corpus and its questions are well formed', () => {
-    const keys = new Set(CORPUS.map((memory) => memory.key));
-    expect(keys.size).toBe(CORPUS.length);
-    expect(CORPUS.length).toBeGreaterThanOrEqual(200);
-    expect(QUESTIONS.length).toBeGreaterThanOrEqual(30);
-    for (const { question, answers } of QUESTIONS) {
-      expect(answers.length, question).toBeGreaterThan(0);
-      for (const answer of answers) expect(keys.has(answer), `${question} → ${answer}`).toBe(true);
-    }
+    expectWellFormed(CORPUS, QUESTIONS, { memories: 200, questions: 30 });
   });
 
   it(`finds at least as many right answers in the top ${TOP} as Okapi BM25 with stemming and stop words`, async () => {
