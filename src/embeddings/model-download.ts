@@ -8,7 +8,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { type Dispatcher, request } from 'undici';
@@ -64,6 +64,7 @@ export async function fetchModel(
   const expected = await readManifest(dir, id);
   if (expected) return loadStaticModel(dir, { name: id, expected });
   await mkdir(path.dirname(dir), { recursive: true, mode: 0o700 });
+  await removeAbandoned(dir);
   const temp = `${dir}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
   await mkdir(temp, { mode: 0o700 });
   try {
@@ -98,6 +99,27 @@ export async function fetchModel(
   } catch (error) {
     await rm(temp, { recursive: true, force: true });
     throw error;
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, under another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A download a killed process left half done is 30 MB nobody will finish: remove it. */
+async function removeAbandoned(dir: string): Promise<void> {
+  const prefix = `${path.basename(dir)}.partial-`;
+  for (const entry of await readdir(path.dirname(dir))) {
+    const pid = Number(entry.slice(prefix.length).split('-')[0]);
+    if (entry.startsWith(prefix) && Number.isSafeInteger(pid) && !isRunning(pid)) {
+      await rm(path.join(path.dirname(dir), entry), { recursive: true, force: true });
+    }
   }
 }
 

@@ -1,4 +1,4 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -151,6 +151,26 @@ describe('a model id fetched from the hub', () => {
       state: 'failed',
       error: expect.stringContaining('tokenizer.json from'),
     });
+  });
+
+  it('stops a download on close, leaving nothing behind, and clears what a killed process left', async () => {
+    const models = path.join(dir, 'cache', 'models');
+    // A process that no longer runs (pid 2^22 + 1 is above Linux's pid_max default) left a download.
+    const abandoned = path.join(models, `test-org--tiny-potion.partial-${2 ** 22 + 1}-00000000`);
+    await mkdir(abandoned, { recursive: true });
+    await writeFile(path.join(abandoned, 'model.safetensors'), 'half');
+    hub.hold = new Promise(() => {});
+    const embeddings = start();
+    await expect
+      .poll(() => embeddings.status(), { timeout: 5000 })
+      .toMatchObject({
+        detail: expect.stringContaining('downloading model.safetensors'),
+      });
+    const [partial] = await readdir(models);
+    expect(partial).toMatch(new RegExp(`^test-org--tiny-potion\\.partial-${process.pid}-[0-9a-f]{8}$`));
+    await embeddings.close();
+    expect(await embeddings.ready()).toBeUndefined();
+    expect(await readdir(models)).toEqual([]);
   });
 
   it('reports a download cut short in one line', async () => {
