@@ -3,6 +3,7 @@
  * are. Never prints a key or token.
  */
 import type { Config } from '../config.js';
+import type { ConnectionState } from '../connection/connection.js';
 import { openConnection } from '../connection/open-connection.js';
 import type { Logger } from '../log/logger.js';
 
@@ -25,7 +26,7 @@ export async function collectStatus(config: Readonly<Config>, logger: Logger): P
     const report: StatusReport = {
       backend: connection.backend,
       state: state.state,
-      message: state.message,
+      message: forPerson(state),
       ...(connection.backend === 'local' ? { store_file: config.storeFile } : { api_url: config.apiUrl }),
       ...('user_id' in state ? { user_id: state.user_id, key_version: state.key_version } : {}),
       ...('access_request_id' in state ? { access_request_id: state.access_request_id } : {}),
@@ -37,6 +38,23 @@ export async function collectStatus(config: Readonly<Config>, logger: Logger): P
     return report;
   } finally {
     await connection.close();
+  }
+}
+
+/**
+ * The connection's messages address the assistant ("call authorize", "ask the user"); `status`
+ * speaks to the person at the terminal, whose next step is a command.
+ */
+function forPerson(state: ConnectionState): string {
+  switch (state.state) {
+    case 'local':
+      return 'Memories are stored locally on this computer, encrypted with a local key. To use a Memoram account instead, set MEMORAM_API_KEY (a Memoram developer API key) and run memoram-mcp authorize.';
+    case 'authorized':
+      return 'Connected to Memoram.';
+    case 'awaiting_approval':
+      return 'An access request is waiting for your approval in the Memoram dashboard. Approve it there, then run memoram-mcp authorize to finish connecting.';
+    default:
+      return 'Not connected to Memoram. Run memoram-mcp authorize to connect: it opens the Memoram sign-in page, or uses your memory key from MEMORAM_MEMORY_KEY.';
   }
 }
 

@@ -11,7 +11,7 @@
  * A kill before the rename leaves the old store (and a temporary file the next run discards); a
  * kill after it leaves the new one. Content no key opens is kept as it was, marked unreadable.
  */
-import { existsSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { type RawBlob, SELECT_BLOB, toBlob } from '../blob-store/blob-rows.js';
@@ -33,20 +33,33 @@ export interface LegacyKeys {
 /** Converts `file` if it is a 0.1 store; true when this call did the conversion. */
 export function convertLegacyStore(file: string, keys: LegacyKeys): boolean {
   if (inspectStoreFile(file) !== 'plaintext') return false;
-  const lock = new Database(`${file}.lock`, { timeout: LOCK_WAIT_MS });
+  const lockFile = `${file}.lock`;
+  // Owner-only from the start, like the store beside it.
+  writeFileSync(lockFile, '', { flag: 'a', mode: 0o600 });
+  chmodSync(lockFile, 0o600);
+  const lock = new Database(lockFile, { timeout: LOCK_WAIT_MS });
+  let settled = false;
   try {
     lock.exec('CREATE TABLE IF NOT EXISTS conversion (at TEXT)');
     lock.exec('BEGIN EXCLUSIVE');
-    if (inspectStoreFile(file) !== 'plaintext') return false; // converted while we waited
+    settled = inspectStoreFile(file) !== 'plaintext';
+    if (settled) return false; // converted while we waited
     const legacy = readLegacy(file, keys.localKey);
+    settled = !legacy;
     if (!legacy) return false; // not a 0.1 store: opening it reports that
     writeConverted(file, legacy, keys);
+    settled = true;
     return true;
   } catch (error) {
     throw storeError(error, file, keys.keyFile);
   } finally {
     if (lock.inTransaction) lock.exec('COMMIT');
     lock.close();
+    // Once the store is converted (or found not to need it), nobody needs the lock again: later
+    // processes see an encrypted store before they look for it, and one still waiting on this
+    // file re-checks the store once it has the lock. After a failed conversion it stays, since
+    // a waiting process may convert under it and a newcomer must meet the same lock.
+    if (settled) rmSync(lockFile, { force: true });
   }
 }
 

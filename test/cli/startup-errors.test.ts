@@ -116,3 +116,17 @@ describe('import files', () => {
     expect(result.stderr).toContain('imported 2 new, 0 already present, 1 rejected');
   });
 });
+
+describe('status', () => {
+  it('speaks to the person at the terminal, naming the command to run', async () => {
+    const remote = { ...home.env, MEMORAM_API_KEY: 'mem_test', MEMORAM_API_URL: 'http://127.0.0.1:9/api/v1' };
+    for (const env of [home.env, remote]) {
+      for (const args of [['status'], ['status', '--json']]) {
+        const result = await runCli(args, env);
+        expect(result.code).toBe(0);
+        expect(result.stdout).toMatch(/run memoram-mcp authorize/i);
+        expect(result.stdout).not.toMatch(/call authorize|given you|the user/i);
+      }
+    }
+  });
+});

@@ -2,7 +2,9 @@
  * Which Chromium the browser tests get: CHROMIUM_PATH first, the system's next, the packaged one
  * last; and the packaged one really runs, so a machine without any browser passes the tests.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { launchChromium } from './browser.js';
 import { type BrowserSources, findBrowser, packagedChromium } from './browser-finder.js';
@@ -50,22 +52,36 @@ describe('findBrowser', () => {
   });
 });
 
-it('runs the packaged browser, as on a machine with no browser of its own', {
+it('runs the packaged browser, as on a machine with no browser of its own, unpacked only where asked', {
   timeout: 180_000,
 }, async () => {
-  const found = await findBrowser({
-    chromiumPath: undefined,
-    systemPaths: [],
-    exists: existsSync,
-    packaged: packagedChromium,
-  });
-  expect(found.origin).toBe('package');
-  const browser = await launchChromium(found);
+  // The temp root as the package sees it: whatever it leaves outside unpackDir shows up here.
+  const root = mkdtempSync(path.join(os.tmpdir(), 'memoram-browser-root-'));
+  const unpackDir = path.join(root, 'unpack');
+  mkdirSync(unpackDir);
+  const tmpdir = process.env.TMPDIR;
+  process.env.TMPDIR = root;
   try {
-    const page = await browser.context.newPage();
-    await page.setContent('<h1>Memoram</h1>');
-    expect(await page.textContent('h1')).toBe('Memoram');
+    const found = await findBrowser({
+      chromiumPath: undefined,
+      systemPaths: [],
+      exists: existsSync,
+      packaged: () => packagedChromium(unpackDir),
+    });
+    expect(found.origin).toBe('package');
+    expect(found.executablePath.startsWith(unpackDir)).toBe(true);
+    expect(readdirSync(root)).toEqual(['unpack']);
+    const browser = await launchChromium(found);
+    try {
+      const page = await browser.context.newPage();
+      await page.setContent('<h1>Memoram</h1>');
+      expect(await page.textContent('h1')).toBe('Memoram');
+    } finally {
+      await browser.close();
+    }
   } finally {
-    await browser.close();
+    if (tmpdir === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = tmpdir;
+    rmSync(root, { recursive: true, force: true });
   }
 });

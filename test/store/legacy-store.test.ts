@@ -58,6 +58,8 @@ describe.each(['v0.1-store', 'v0.1-store-wal'])('the %s fixture', (fixture) => {
     expect(await reopened.count()).toBe(expected.length);
     await reopened.close();
     expect(existsSync(`${dirs().storeFile}.converting`)).toBe(false);
+    // The lock the conversion took turns through is gone with it.
+    expect(readdirSync(dir).filter((name) => name.includes('.lock'))).toEqual([]);
   });
 });
 
