@@ -71,6 +71,20 @@ describe('the local static model', () => {
     expect(cosine(vectors[0]!, vectors[2]!)).toBeGreaterThan(0.999);
   });
 
+  it("follows model2vec's mapping and weights tensors to the same vectors", async () => {
+    const texts = ['We adopted a golden retriever last spring.', 'my vehicle has a fault'];
+    await writeTestModel(dir, { dimensions: 32 });
+    const plain = await (await loadStaticModel(dir, { name: 'plain' })).embed(texts);
+    await writeTestModel(dir, { dimensions: 32, mapped: true });
+    const mapped = await loadStaticModel(dir, { name: 'mapped' });
+    const vectors = await mapped.embed(texts);
+    expect(cosine(vectors[0]!, plain[0]!)).toBeGreaterThan(0.99999);
+    expect(cosine(vectors[1]!, plain[1]!)).toBeGreaterThan(0.99999);
+    // Each row is stored divided by its weight (0.5 to 2), so only the weights make them equal.
+    // The matrix, the mapping (held as I32) and the weights (F32):
+    expect(mapped.matrixBytes).toBe(mapped.vocabularySize * (32 * 4 + 4 + 4));
+  });
+
   it('leaves special and unknown tokens out of the mean', async () => {
     await writeTestModel(dir);
     const model = await loadStaticModel(dir, { name: 'test-model' });

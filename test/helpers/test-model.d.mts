@@ -8,6 +8,8 @@ export interface TestModelOptions {
   seed?: number;
   /** More words to give vectors of their own (e.g. a corpus's vocabulary), in no group. */
   extraWords?: readonly string[];
+  /** Store the matrix as model2vec's vocabulary quantisation does: `mapping` and `weights` tensors. */
+  mapped?: boolean;
 }
 
 export type ModelFileName = 'config.json' | 'tokenizer.json' | 'model.safetensors';

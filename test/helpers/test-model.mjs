@@ -201,17 +201,41 @@ function tensorBytes(rows, dimensions, dtype) {
 
 const DTYPE_TAG = { float32: 'F32', float16: 'F16', int8: 'I8' };
 
-function safetensors(name, rows, dimensions, dtype) {
-  const data = tensorBytes(rows, dimensions, dtype);
-  const header = {
-    __metadata__: { format: 'pt' },
-    [name]: { dtype: DTYPE_TAG[dtype], shape: [rows.length, dimensions], data_offsets: [0, data.length] },
-  };
+/**
+ * The safetensors file. With `mapped`, laid out as model2vec's vocabulary quantisation stores a
+ * model: rows in another order reached through a `mapping` tensor (I64), each divided by a
+ * per-token `weights` entry (F32) that encoding multiplies back — the same vectors, by another path.
+ */
+function safetensors(rows, dimensions, dtype, mapped) {
+  const tensors = [];
+  if (mapped) {
+    const count = rows.length;
+    const weights = Float32Array.from({ length: count }, (_, id) => 0.5 + (id % 4) / 2);
+    const stored = rows.map((_, row) =>
+      rows[count - 1 - row].map((value) => value / weights[count - 1 - row]),
+    );
+    tensors.push(['embeddings', dtype, [count, dimensions], tensorBytes(stored, dimensions, dtype)]);
+    tensors.push([
+      'mapping',
+      'I64',
+      [count],
+      Buffer.from(BigInt64Array.from({ length: count }, (_, id) => BigInt(count - 1 - id)).buffer),
+    ]);
+    tensors.push(['weights', 'F32', [count], Buffer.from(weights.buffer)]);
+  } else {
+    tensors.push(['embeddings', dtype, [rows.length, dimensions], tensorBytes(rows, dimensions, dtype)]);
+  }
+  const header = { __metadata__: { format: 'pt' } };
+  let offset = 0;
+  for (const [name, type, shape, data] of tensors) {
+    header[name] = { dtype: DTYPE_TAG[type] ?? type, shape, data_offsets: [offset, offset + data.length] };
+    offset += data.length;
+  }
   let json = JSON.stringify(header);
   json += ' '.repeat((8 - (json.length % 8)) % 8);
   const length = Buffer.alloc(8);
   length.writeBigUInt64LE(BigInt(json.length));
-  return Buffer.concat([length, Buffer.from(json), data]);
+  return Buffer.concat([length, Buffer.from(json), ...tensors.map((tensor) => tensor[3])]);
 }
 
 function tokenizerJson(entries) {
@@ -278,6 +302,7 @@ export function buildTestModel({
   dtype = 'float32',
   seed = 1,
   extraWords = [],
+  mapped = false,
 } = {}) {
   const entries = vocabulary(vocabSize, extraWords);
   const rows = vectors(entries, dimensions, seed);
@@ -296,7 +321,7 @@ export function buildTestModel({
       ),
     ),
     'tokenizer.json': Buffer.from(JSON.stringify(tokenizerJson(entries))),
-    'model.safetensors': safetensors('embeddings', rows, dimensions, dtype),
+    'model.safetensors': safetensors(rows, dimensions, dtype, mapped),
   };
   return { files, dimensions, vocabSize: entries.length };
 }
