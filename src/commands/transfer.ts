@@ -1,39 +1,15 @@
 /**
- * `memoram-mcp export` and `memoram-mcp import`: moving memories between stores. The export format
- * is JSON `{ format: "memoram-mcp-export", version: 1, memories: [...] }` (or Markdown for
- * reading); import reads that JSON back, or the JSONL knowledge graph of the official
+ * `memoram-mcp import`: moving memories between stores. Import reads the JSON of
+ * `memoram-mcp export` (src/memory/export.ts) back, or the JSONL knowledge graph of the official
  * `server-memory` MCP server. Import goes through the MemoryService, so limits apply and
  * importing the same file twice stores nothing new.
  */
 import { open } from 'node:fs/promises';
 import { z } from 'zod';
 import { MemoramError } from '../memory/errors.js';
+import { EXPORT_FORMAT } from '../memory/export.js';
 import type { ImportReport, MemoryService } from '../memory/service.js';
-import type { Memory } from '../memory/types.js';
 import { fromKnowledgeGraph } from './knowledge-graph.js';
-
-export const EXPORT_FORMAT = 'memoram-mcp-export';
-
-export function exportJson(memories: readonly Memory[], now = new Date()): string {
-  const rows = memories.map(({ unreadable: _unreadable, ...memory }) => memory);
-  return `${JSON.stringify({ format: EXPORT_FORMAT, version: 1, exported_at: now.toISOString(), memories: rows }, null, 2)}\n`;
-}
-
-export function exportMarkdown(memories: readonly Memory[]): string {
-  const sections = memories.map((memory) => {
-    const meta = [
-      `id: ${memory.id}`,
-      memory.tags.length > 0 ? `tags: ${memory.tags.join(', ')}` : undefined,
-      memory.importance === null ? undefined : `importance: ${memory.importance}`,
-      memory.source ? `source: ${memory.source}` : undefined,
-      `created: ${memory.created_at}`,
-    ].filter(Boolean);
-    const summary = memory.summary ? `\n_${memory.summary}_\n` : '';
-    const body = memory.unreadable ? '_(content could not be decrypted)_' : memory.content;
-    return `## ${memory.title || memory.id}\n\n${meta.map((line) => `- ${line}`).join('\n')}\n${summary}\n${body}\n`;
-  });
-  return `# Memories\n\n${sections.join('\n')}`;
-}
 
 const ExportFileSchema = z.object({
   format: z.literal(EXPORT_FORMAT),

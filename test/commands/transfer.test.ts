@@ -2,8 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { exportJson, exportMarkdown, importMemories, parseImport } from '../../src/commands/transfer.js';
+import { importMemories, parseImport } from '../../src/commands/transfer.js';
 import { MemoramError } from '../../src/memory/errors.js';
+import { exportJson, exportMarkdown } from '../../src/memory/export.js';
 import { MemoryService } from '../../src/memory/service.js';
 import { type LocalBackend, openLocalBackend } from '../../src/store/local-backend.js';
 
