@@ -25,6 +25,9 @@ Usage:
   memoram-mcp authorize [--no-browser] [--memory-key K]
                                 connect the Memoram account: sign in through the browser (or
                                 use the memory key), then approve access in the Memoram dashboard
+  memoram-mcp ui [--port N] [--no-open]
+                                a page on 127.0.0.1 to browse, search, edit, delete and export
+                                your memories (also at / of serve --http)
   memoram-mcp status [--json]   backend, connection and memory count
   memoram-mcp logout            forget cached Memoram credentials
   memoram-mcp export [--format json|markdown]
@@ -138,6 +141,15 @@ const COMMANDS: Record<string, Command> = {
     if (flags.http !== true) return serve(config, logger, version());
     return serveHttp(config, logger, version(), { noToken: flags['no-token'] === true });
   },
+  ui: async (args, env) => {
+    const line = parseLine(args, { 'no-open': { type: 'boolean' } });
+    if ('host' in line.configFlags) throw new UsageError('The memory page listens on 127.0.0.1 only.');
+    const { config, logger, flags } = setup(args, env, { 'no-open': { type: 'boolean' } });
+    const { runUi } = await import('./commands/ui.js');
+    // Its own port, any free one unless --port says: MEMORAM_PORT is serve --http's.
+    const port = 'port' in line.configFlags ? config.http.port : 0;
+    return runUi(config, logger, { port, open: flags['no-open'] !== true && !config.noBrowser });
+  },
   status: async (args, env) => {
     const { config, logger, flags } = setup(args, env, { json: { type: 'boolean' } });
     const { collectStatus, formatStatus } = await import('./commands/status.js');
@@ -156,7 +168,7 @@ const COMMANDS: Record<string, Command> = {
     const format = flags.format ?? 'json';
     if (format !== 'json' && format !== 'markdown')
       throw new ConfigError('--format must be json or markdown.');
-    const { exportJson, exportMarkdown } = await import('./commands/transfer.js');
+    const { exportJson, exportMarkdown } = await import('./memory/export.js');
     const memories = await withService(config, logger, (connection) => connection.service().all());
     process.stdout.write(format === 'json' ? exportJson(memories) : exportMarkdown(memories));
     return 0;

@@ -9,7 +9,7 @@
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type Chromium, launchChromium, SCREENSHOTS } from '../helpers/browser.js';
+import { type Chromium, launchChromium, SCREENSHOTS, watch } from '../helpers/browser.js';
 import { callTool, structured } from '../helpers/mcp-pair.js';
 import { harness } from './harness.js';
 import { memoryToolsWork, remotePair } from './remote-pair.js';
@@ -26,17 +26,6 @@ afterAll(() => browser?.close());
 
 const shoot = (page: Page, name: string) =>
   page.screenshot({ path: path.join(SCREENSHOTS, `flow-${name}.png`), fullPage: true });
-
-/** Fails the test on anything a page should never do: run script, open dialogs, break its CSP. */
-function watch(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('dialog', (dialog) => problems.push(`dialog: ${dialog.message()}`));
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-  });
-  return problems;
-}
 
 it('connects an MCP client through the consent page and the dashboard, in Chromium', async () => {
   const h = await harness();

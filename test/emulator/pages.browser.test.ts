@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Chromium, launchChromium, SCREENSHOTS } from '../helpers/browser.js';
+import { type Chromium, launchChromium, SCREENSHOTS, watch } from '../helpers/browser.js';
 import { api, control, start, tokenFor } from './helpers.js';
 import { authorizeUrl, exchange, pkce } from './oauth-helpers.js';
 
@@ -41,17 +41,6 @@ async function screenshots(page: Page, name: string): Promise<void> {
   await page.setViewportSize(PHONE);
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-phone.png`), fullPage: true });
   if (desktop) await page.setViewportSize(desktop);
-}
-
-/** Fails the test on anything a page should never do: run script, open dialogs, break its CSP. */
-function watch(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('dialog', (dialog) => problems.push(`dialog: ${dialog.message()}`));
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-  });
-  return problems;
 }
 
 describe('emulator pages in Chromium', () => {

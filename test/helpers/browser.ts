@@ -10,7 +10,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { inject } from 'vitest';
 import type { FoundBrowser } from './browser-finder.js';
 
@@ -51,6 +51,17 @@ export async function launchChromium(browser: FoundBrowser = inject('browser')):
       await rm(profile, { recursive: true, force: true });
     },
   };
+}
+
+/** Records anything a page should never do, for the test to assert on: run script, open dialogs, break its CSP. */
+export function watch(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('dialog', (dialog) => problems.push(`dialog: ${dialog.message()}`));
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+  });
+  return problems;
 }
 
 declare module 'vitest' {
