@@ -8,7 +8,7 @@
 // The native SQLite module stays outside: it is loaded from node_modules, built for the Node that
 // runs it. Bundled CommonJS libraries call require(), which an ES module has not: the banner gives
 // them Node's own.
-import { rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -36,3 +36,20 @@ await build({
   legalComments: 'eof',
   logLevel: 'warning',
 });
+
+// The memory page's assets (src/ui/page/): plain TypeScript for the browser and one stylesheet, in
+// dist/ui/, where src/ui/routes.ts serves them from: built into the package, nothing from a CDN.
+await build({
+  absWorkingDir: root,
+  entryPoints: { page: 'src/ui/page/main.ts', 'page-style': 'src/ui/page/page.css' },
+  outdir: path.join(dist, 'ui'),
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: ['chrome110', 'firefox115', 'safari16'],
+  minify: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+mkdirSync(path.join(dist, 'ui'), { recursive: true });
+copyFileSync(path.join(root, 'src/ui/page/icon.svg'), path.join(dist, 'ui', 'icon.svg'));

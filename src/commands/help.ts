@@ -23,6 +23,15 @@ const HELP: Record<string, CommandHelp> = {
       '  --no-token          no token (loopback only: any local account can then connect);\n' +
       '                      the same as MEMORAM_HTTP_TOKEN=off',
   },
+  ui: {
+    usage: 'memoram-mcp ui [--port N] [--no-open] [OPTIONS]',
+    text:
+      'Serves a page on 127.0.0.1 to browse, search, correct, delete and export your memories, on\n' +
+      'the configured backend; prints its link (which carries a key for this start only) and opens\n' +
+      'it in the browser.\n\n' +
+      '  --port N     where it listens (default: any free port)\n' +
+      '  --no-open    print the link only (also MEMORAM_NO_BROWSER)',
+  },
   authorize: {
     usage: 'memoram-mcp authorize [--no-browser] [--memory-key K] [OPTIONS]',
     text:

@@ -17,6 +17,7 @@ import { describeHttpAuth, resolveHttpAuth } from '../mcp/http-token.js';
 import { currentService } from '../mcp/resources.js';
 import { createServer } from '../mcp/server.js';
 import { LineStdioTransport } from '../mcp/stdio-transport.js';
+import { createMemoryPage } from '../ui/routes.js';
 import { listenError } from './listen-error.js';
 
 /** Long enough for a client's initialize and first list requests, which arrive right after start. */
@@ -97,6 +98,11 @@ export async function serveHttp(
   const connection = await openConnection(config, logger);
   const signalled = untilSignal();
   let server: HttpServer;
+  // The memory page beside /mcp, on loopback only: it is for the person at this machine.
+  let port = 0;
+  const page = isLoopbackHost(config.http.host)
+    ? createMemoryPage({ config, connection, logger, port: () => port })
+    : undefined;
   try {
     server = await startHttpServer({
       host: config.http.host,
@@ -105,7 +111,9 @@ export async function serveHttp(
       connection,
       createServer: () => createServer({ connection, readOnly: config.readOnly, logger, version }),
       logger,
+      ...(page ? { page } : {}),
     });
+    port = Number(new URL(server.url).port);
   } catch (error) {
     await connection.close();
     throw listenError(error, config.http.host, config.http.port) ?? error;
@@ -114,6 +122,7 @@ export async function serveHttp(
   process.stderr.write(
     `memoram-mcp: serving MCP over Streamable HTTP at ${server.url} (backend: ${connection.backend}${config.readOnly ? ', read-only' : ''}; ${describeHttpAuth(auth)})\n`,
   );
+  if (page) process.stderr.write(`memoram-mcp: your memories at ${page.url()}\n`);
   const reason = await signalled;
   logger.info(`shutting down (${reason})`);
   await server.close().catch((error) => logger.warn('closing the HTTP server failed', { error }));

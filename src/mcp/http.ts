@@ -65,6 +65,11 @@ export interface HttpServerOptions {
   connection: Connection;
   createServer: () => McpServer;
   logger: Logger;
+  /**
+   * The memory page (src/ui/), answering the paths it owns beside /mcp. It checks its own Host,
+   * Origin, cookie and CSRF token, and takes no bearer token.
+   */
+  page?: { owns(pathname: string): boolean; handle(request: Request): Promise<Response> };
 }
 
 export interface HttpServer {
@@ -106,6 +111,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const answering = new WeakSet<Socket>();
 
   const route = async (request: Request): Promise<Served> => {
+    if (options.page?.owns(new URL(request.url).pathname)) {
+      return { response: await options.page.handle(request), done: () => {} };
+    }
     const refused =
       hostHeaderValidationResponse(request, allowed) ??
       originValidationResponse(request, allowed) ??
