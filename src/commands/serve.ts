@@ -12,7 +12,7 @@ import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import type { Config } from '../config.js';
 import { openConnection } from '../connection/open-connection.js';
 import type { Logger } from '../log/logger.js';
-import { type HttpServer, startHttpServer } from '../mcp/http.js';
+import { type HttpServer, isLoopbackHost, startHttpServer } from '../mcp/http.js';
 import { describeHttpAuth, resolveHttpAuth } from '../mcp/http-token.js';
 import { currentService } from '../mcp/resources.js';
 import { createServer } from '../mcp/server.js';

@@ -22,6 +22,7 @@ import {
   TitleSchema,
   UnitSchema,
 } from '../memory/limits.js';
+import { ALL_SCOPES, GLOBAL_SCOPE, ScopeNameSchema } from '../memory/scopes.js';
 import type { MemoryService } from '../memory/service.js';
 import type { StoreFacts } from './wire.js';
 
@@ -39,7 +40,13 @@ export interface ApiOptions {
 const IdSchema = z.string().trim().min(1).max(100);
 const isoDateTime = z.iso.datetime({ offset: true });
 
+/** A scope's name, "global" (memories of no scope) or "*" (every scope, the page's default). */
+const ScopeChoiceSchema = z
+  .union([z.literal(ALL_SCOPES), z.literal(GLOBAL_SCOPE), ScopeNameSchema])
+  .default(ALL_SCOPES);
+
 const SearchQuerySchema = z.object({
+  scope: ScopeChoiceSchema,
   q: z.string().max(LIMITS.queryChars).optional(),
   tags: z
     .string()
@@ -100,7 +107,7 @@ export function createApi(options: ApiOptions) {
 
   const routes: Record<string, (request: Request, id?: string) => Promise<unknown>> = {
     'GET /api/memories': async (request) => {
-      const query = parse(SearchQuerySchema, Object.fromEntries(new URL(request.url).searchParams));
+      const query = parse(SearchQuerySchema, queryOf(request));
       return service().search(
         {
           query: query.q?.trim() || undefined,
@@ -111,6 +118,7 @@ export function createApi(options: ApiOptions) {
           createdBefore: query.created_before,
           cursor: query.cursor,
           limit: query.limit,
+          scope: query.scope,
         },
         request.signal,
       );
@@ -149,7 +157,11 @@ export function createApi(options: ApiOptions) {
       for (const entry of entries) restored.push((await memories.create(entry, request.signal)).memory.id);
       return { restored };
     },
-    'GET /api/tags': async (request) => ({ tags: await service().listTags(request.signal) }),
+    'GET /api/tags': async (request) => {
+      const { scope } = parse(z.object({ scope: ScopeChoiceSchema }), queryOf(request));
+      return { tags: await service().listTags({ scope }, request.signal) };
+    },
+    'GET /api/scopes': async (request) => ({ scopes: await service().listScopes(request.signal) }),
     'GET /api/facts': async (request) => ({
       ...options.facts(),
       memories: await service()
@@ -162,7 +174,10 @@ export function createApi(options: ApiOptions) {
   /** Moves with every create, update and delete, whichever process made it. */
   const stamp = async (signal: AbortSignal): Promise<string> => {
     const memories = service();
-    const [count, latest] = await Promise.all([memories.count(signal), memories.recent(1, signal)]);
+    const [count, latest] = await Promise.all([
+      memories.count(signal),
+      memories.recent(1, { scope: ALL_SCOPES }, signal),
+    ]);
     const top = latest[0];
     return `${localWrites}.${count}.${top ? `${top.id}@${top.updated_at}` : ''}`;
   };
@@ -212,6 +227,10 @@ async function readOne(memories: MemoryService, id: string, signal: AbortSignal)
   const memory = found[0];
   if (!memory) throw new ApiError(404, 'NOT_FOUND', 'This memory is gone: it was deleted.');
   return memory;
+}
+
+function queryOf(request: Request): Record<string, string> {
+  return Object.fromEntries(new URL(request.url).searchParams);
 }
 
 function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {

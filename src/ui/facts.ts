@@ -4,7 +4,9 @@
  */
 import type { Config } from '../config.js';
 import type { Connection } from '../connection/connection.js';
+import type { MemoryBackend } from '../memory/types.js';
 import { replicaFile } from '../replica/replica-file.js';
+import type { VectorFillStatus } from '../store/vector-fill.js';
 import type { StoreFacts } from './wire.js';
 
 export function storeFacts(config: Readonly<Config>, connection: Connection): Omit<StoreFacts, 'memories'> {
@@ -15,11 +17,38 @@ export function storeFacts(config: Readonly<Config>, connection: Connection): Om
       : 'user_id' in status
         ? replicaFile({ dataDir: config.dataDir, apiUrl: config.apiUrl, userId: status.user_id })
         : null;
+  const embeddings = embeddingsText(connection);
   return {
     backend: connection.backend,
     file,
     state: status.state,
     message: status.message,
     read_only: config.readOnly,
+    ...(embeddings ? { extra: { Embeddings: embeddings } } : {}),
   };
+}
+
+/** Search by meaning's state, where the backend has one (the local store's vector fill). */
+function embeddingsText(connection: Connection): string | undefined {
+  let backend: MemoryBackend & { embeddingStatus?: () => VectorFillStatus | undefined };
+  try {
+    backend = connection.service().backend;
+  } catch {
+    return undefined;
+  }
+  const status = backend.embeddingStatus?.();
+  if (!status) return undefined;
+  switch (status.state) {
+    case 'off':
+      return `Off: ${status.reason}`;
+    case 'loading':
+      return `Loading ${status.model}`;
+    case 'failed':
+      return `Not available (${status.model} failed to load): search is by words alone`;
+    case 'ready': {
+      const progress = status.vectors;
+      if (!progress) return `${status.model}, ready`;
+      return `${status.model}: ${progress.embedded} of ${progress.total} memories${progress.filling ? ', filling' : ''}`;
+    }
+  }
 }

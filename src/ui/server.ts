@@ -27,8 +27,8 @@ export async function startPageServer(options: {
   const server = createServer({ headersTimeout: 10_000, requestTimeout: 60_000 }, (req, res) => {
     const abort = new AbortController();
     res.once('close', () => abort.abort());
-    page
-      .handle(toWebRequest(req, abort.signal))
+    const converted = toWebRequest(req, abort.signal);
+    ('refusal' in converted ? Promise.resolve(converted.refusal) : page.handle(converted.request))
       .catch((error: unknown) => {
         options.logger.error('serving the memory page failed', { error });
         return new Response('Internal error, see the server log.', { status: 500 });

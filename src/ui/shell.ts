@@ -42,6 +42,11 @@ export function pageShell(csrf: string): string {
         <p class="muted small" id="no-tags">No tags yet.</p>
         <ul id="tags" class="tags"></ul>
       </fieldset>
+      <label for="scope">Scope</label>
+      <select id="scope" name="scope">
+        <option value="*">All scopes</option>
+        <option value="global">Global only (no scope)</option>
+      </select>
       <label for="importance">Importance at least</label>
       <select id="importance" name="importance">
         <option value="">Any</option>

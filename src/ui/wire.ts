@@ -2,11 +2,12 @@
  * What the memory page's API answers, as the page reads it: shared by the server (src/ui/api.ts)
  * and the browser code (src/ui/page/), so the two cannot drift apart. Types only.
  */
-import type { Memory, MemorySummary, TagInfo } from '../memory/types.js';
+import type { Memory, MemorySummary, ScopeInfo, TagInfo } from '../memory/types.js';
 
 export type { Memory, MemoryMeta } from '../memory/types.js';
 export type Hit = MemorySummary;
 export type Tag = TagInfo;
+export type Scope = ScopeInfo;
 
 export interface HitPage {
   memories: Hit[];

@@ -43,6 +43,7 @@ async function seed(): Promise<void> {
     tags: ['work'],
     importance: 0.9,
     source: 'claude-code',
+    scope: 'falcon',
   });
   await add('coffee', {
     content: 'The user prefers dark roast coffee, brewed with a French press every morning.',
@@ -134,7 +135,13 @@ describe('the memory page on the local store', () => {
     await expect.poll(() => rows().count()).toBe(20);
   });
 
-  it('filters by tag, importance, source and date', async () => {
+  it('filters by tag, scope, importance, source and date', async () => {
+    await page.getByLabel('Scope').selectOption('falcon');
+    await expect.poll(() => rows().allTextContents()).toEqual([expect.stringContaining('scope falcon')]);
+    await page.getByLabel('Scope').selectOption('global');
+    await expect.poll(() => rows().count()).toBe(20);
+    expect(await page.locator('#list').textContent()).not.toContain('Falcon');
+    await page.getByLabel('Scope').selectOption('*');
     await page.getByRole('checkbox', { name: 'work 1' }).check();
     await expect.poll(() => rows().count()).toBe(1);
     await page.getByRole('checkbox', { name: 'work 1' }).uncheck();

@@ -3,7 +3,7 @@
  * browser, and the CSRF token from the document on every write.
  */
 
-import type { DeleteAnswer, HitPage, Memory, StoreFacts, Tag } from '../wire.js';
+import type { DeleteAnswer, HitPage, Memory, Scope, StoreFacts, Tag } from '../wire.js';
 
 export type { Hit, Memory } from '../wire.js';
 export type Facts = StoreFacts;
@@ -57,12 +57,13 @@ export const api = {
   delete: (ids: string[]) => call<DeleteAnswer>('POST', '/api/delete', { ids }),
   restore: (memories: Record<string, unknown>[]) =>
     call<{ restored: string[] }>('POST', '/api/restore', { memories }),
-  tags: () => call<{ tags: Tag[] }>('GET', '/api/tags'),
+  tags: (scope: string) => call<{ tags: Tag[] }>('GET', `/api/tags?${new URLSearchParams({ scope })}`),
+  scopes: () => call<{ scopes: Scope[] }>('GET', '/api/scopes'),
   facts: () => call<Facts>('GET', '/api/facts'),
   changes: () => call<{ stamp: string }>('GET', '/api/changes'),
 };
 
-/** The fields that bring a deleted memory back (as a new memory with the same text and labels). */
+/** The fields that bring a deleted memory back (as a new memory with the same text, labels and scope). */
 export function restorable(memory: Memory): Record<string, unknown> {
   const fields: Record<string, unknown> = { content: memory.content, tags: memory.tags };
   if (memory.title) fields['title'] = memory.title;
@@ -70,5 +71,6 @@ export function restorable(memory: Memory): Record<string, unknown> {
   if (memory.importance !== null) fields['importance'] = memory.importance;
   if (memory.confidence !== null) fields['confidence'] = memory.confidence;
   if (memory.source) fields['source'] = memory.source;
+  fields['scope'] = memory.scope;
   return fields;
 }

@@ -101,6 +101,7 @@ export class DetailView {
     const row = (label: string, value: string) => facts.append(el('dt', {}, label), el('dd', {}, value));
     if (memory.summary) row('Summary', memory.summary);
     row('Tags', memory.tags.join(', ') || '—');
+    row('Scope', memory.scope ?? 'global (no scope)');
     row('Importance', memory.importance === null ? '—' : String(memory.importance));
     if (memory.confidence !== null) row('Confidence', String(memory.confidence));
     if (memory.source) row('Source', memory.source);

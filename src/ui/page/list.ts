@@ -26,6 +26,7 @@ export function memoryRow(
     highlighted(hit.title || '(untitled)', terms),
   );
   const labels = el('p', { class: 'labels' });
+  if (hit.scope !== null) labels.append(el('span', { class: 'chip scope' }, `scope ${hit.scope}`));
   for (const tag of hit.tags) labels.append(el('span', { class: 'chip' }, tag));
   if (hit.importance !== null) labels.append(el('span', { class: 'meta' }, `importance ${hit.importance}`));
   if (hit.source) labels.append(el('span', { class: 'meta' }, hit.source));

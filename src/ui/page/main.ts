@@ -56,6 +56,7 @@ function queryParams(limit = PAGE, cursor?: string): URLSearchParams {
   const params = new URLSearchParams({ limit: String(limit) });
   const value = (name: string) => (filters.elements.namedItem(name) as HTMLInputElement).value.trim();
   if (search.value.trim()) params.set('q', search.value.trim());
+  if (value('scope') !== '*') params.set('scope', value('scope'));
   if (state.tags.size > 0) params.set('tags', [...state.tags].join(','));
   if (value('importance')) params.set('min_importance', value('importance'));
   if (value('source')) params.set('source', value('source'));
@@ -146,8 +147,21 @@ async function loadMore(): Promise<void> {
   }
 }
 
+/** The scope choices: every scope, global only, then each scope in use with its count. */
+async function loadScopes(): Promise<void> {
+  const { scopes } = await api.scopes();
+  const select = byId<HTMLSelectElement>('scope');
+  const chosen = select.value;
+  for (const option of [...select.options].slice(2)) option.remove();
+  for (const scope of scopes) {
+    if (scope.name === null) continue;
+    select.append(el('option', { attrs: { value: scope.name } }, `${scope.name} (${scope.count})`));
+  }
+  select.value = [...select.options].some((option) => option.value === chosen) ? chosen : '*';
+}
+
 async function loadTags(): Promise<void> {
-  const { tags } = await api.tags();
+  const { tags } = await api.tags(byId<HTMLSelectElement>('scope').value);
   const box = byId('tags');
   clear(box);
   byId('no-tags').hidden = tags.length > 0;
@@ -261,8 +275,10 @@ search.addEventListener('input', () => {
   typing = setTimeout(() => void load(), 250);
 });
 filters.addEventListener('change', (event) => {
-  if ((event.target as HTMLElement).closest('#tags')) return;
+  const target = event.target as HTMLElement;
+  if (target.closest('#tags')) return;
   void load();
+  if (target.id === 'scope') void loadTags().catch(showError);
 });
 filters.addEventListener('submit', (event) => event.preventDefault());
 filters.addEventListener('reset', () => {
@@ -292,6 +308,6 @@ if (window.matchMedia('(max-width: 48rem)').matches) byId<HTMLDetailsElement>('f
 
 void (async () => {
   await loadFacts().catch(showError);
-  await Promise.all([load(), loadTags().catch(showError), poll()]);
+  await Promise.all([load(), loadTags().catch(showError), loadScopes().catch(showError), poll()]);
   setInterval(() => void poll(), POLL_MS);
 })();
