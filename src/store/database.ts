@@ -21,12 +21,12 @@ import {
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3-multiple-ciphers';
+import type Database from 'better-sqlite3-multiple-ciphers';
 import { randomBytesPooled } from '../crypto/random.js';
 import { MemoramError } from '../memory/errors.js';
 import { damagedUnderKey, readsWithoutChecksums } from './first-page.js';
 import { type Migration, migrate } from './migrate.js';
-import { nativeModuleError } from './native-module.js';
+import { nativeModuleError, newDatabase } from './native-module.js';
 
 export type SqliteDatabase = Database.Database;
 
@@ -84,7 +84,7 @@ export function inspectStoreFile(file: string): FileKind {
 export function openDatabase(file: string, options: OpenOptions): SqliteDatabase {
   const busyTimeoutMs = options.busyTimeoutMs ?? BUSY_TIMEOUT_MS;
   if (file === ':memory:') {
-    const db = new Database(':memory:');
+    const db = newDatabase(':memory:');
     configure(db, options.key, busyTimeoutMs, false);
     migrate(db, options.migrations);
     return db;
@@ -114,7 +114,7 @@ function openExisting(file: string, options: OpenOptions, busyTimeoutMs: number)
   try {
     // A store restored from a backup may have come back readable by others.
     chmodSync(file, 0o600);
-    db = new Database(file, { timeout: busyTimeoutMs, fileMustExist: true });
+    db = newDatabase(file, { timeout: busyTimeoutMs, fileMustExist: true });
   } catch (error) {
     throw storeError(error, file);
   }
@@ -165,7 +165,7 @@ function createAtomically(file: string, options: OpenOptions): void {
   try {
     // Created owner-only before SQLite opens it: its -wal and -shm files take the same mode.
     writeFileSync(temp, '', { flag: 'wx', mode: 0o600 });
-    const db = new Database(temp);
+    const db = newDatabase(temp);
     try {
       configure(db, options.key, options.busyTimeoutMs ?? BUSY_TIMEOUT_MS, true);
       migrate(db, options.migrations);

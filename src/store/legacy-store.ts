@@ -13,12 +13,12 @@
  */
 import { chmodSync, existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3-multiple-ciphers';
 import { type RawBlob, SELECT_BLOB, toBlob } from '../blob-store/blob-rows.js';
 import { DecryptionError, fingerprint, open } from '../crypto/codec.js';
 import type { Memory, TagMeta } from '../memory/types.js';
 import { inspectStoreFile, storeError, syncDirectory, syncFile } from './database.js';
 import { MemoryDatabase } from './memory-db.js';
+import { newDatabase } from './native-module.js';
 
 const LEGACY_USER = 'local';
 /** How long a process waits for another to finish converting (100,000 memories take seconds). */
@@ -37,7 +37,7 @@ export function convertLegacyStore(file: string, keys: LegacyKeys): boolean {
   // Owner-only from the start, like the store beside it.
   writeFileSync(lockFile, '', { flag: 'a', mode: 0o600 });
   chmodSync(lockFile, 0o600);
-  const lock = new Database(lockFile, { timeout: LOCK_WAIT_MS });
+  const lock = newDatabase(lockFile, { timeout: LOCK_WAIT_MS });
   let settled = false;
   try {
     lock.exec('CREATE TABLE IF NOT EXISTS conversion (at TEXT)');
@@ -69,7 +69,7 @@ interface Legacy {
 }
 
 function readLegacy(file: string, localKey: Buffer): Legacy | undefined {
-  const old = new Database(file, { timeout: LOCK_WAIT_MS, fileMustExist: true });
+  const old = newDatabase(file, { timeout: LOCK_WAIT_MS, fileMustExist: true });
   try {
     const hasBlobs = old.prepare(`SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'blobs'`).get();
     if (!hasBlobs) return undefined;
