@@ -181,13 +181,21 @@ function read(key: Key, flags: Record<string, unknown>, env: Record<string, stri
   const setting: Setting = SETTINGS[key];
   const fromFlag = setting.flag ? flags[setting.flag] : undefined;
   const raw = fromFlag ?? env[setting.env];
-  if (raw === undefined || (raw === '' && !setting.boolean)) return undefined;
+  if (raw === undefined || (raw === '' && !setting.boolean) || isUnfilledPlaceholder(raw)) return undefined;
   const parsed = setting.schema.safeParse(raw);
   if (!parsed.success) {
     const reason = parsed.error.issues[0]?.message ?? 'is not valid';
     throw new ConfigError(`Invalid value for ${describe(setting)}: ${reason}.`);
   }
   return parsed.data;
+}
+
+/**
+ * Claude Desktop passes a bundle setting the user left empty as its placeholder, unreplaced
+ * (`${user_config.api_key}`): that is no value, not a key or a path.
+ */
+function isUnfilledPlaceholder(raw: unknown): boolean {
+  return typeof raw === 'string' && /^\$\{user_config\.[^}]*\}$/.test(raw);
 }
 
 type FlagOptions = Record<string, { type: 'string' | 'boolean' }>;

@@ -109,6 +109,28 @@ describe('loadConfig', () => {
     expect(loadConfig({ env: { ...base, MEMORAM_HTTP_TOKEN: base64 } }).http.token).toBe(base64);
   });
 
+  it('takes a Claude Desktop placeholder left unreplaced (a bundle setting left empty) as no value', () => {
+    const config = loadConfig({
+      env: {
+        ...base,
+        MEMORAM_BACKEND: `\${user_config.backend}`,
+        MEMORAM_API_KEY: `\${user_config.api_key}`,
+        MEMORAM_CLIENT_ID: `\${user_config.client_id}`,
+        MEMORAM_READ_ONLY: `\${user_config.read_only}`,
+      },
+    });
+    expect(config).toMatchObject({
+      backend: 'local',
+      apiKey: undefined,
+      clientId: undefined,
+      readOnly: false,
+    });
+    // Only the whole value is a placeholder: a real value that merely contains one is kept.
+    expect(loadConfig({ env: { ...base, MEMORAM_CLIENT_ID: `app-\${user_config.x}` } }).clientId).toBe(
+      `app-\${user_config.x}`,
+    );
+  });
+
   it('refuses the Memoram backend without an API key, unknown flags and secrets as flags', () => {
     expect(() => loadConfig({ env: { ...base, MEMORAM_BACKEND: 'memoram' } })).toThrow(/MEMORAM_API_KEY/);
     expect(() => loadConfig({ argv: ['--bogus'], env: base })).toThrow(ConfigError);
