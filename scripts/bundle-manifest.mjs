@@ -46,7 +46,8 @@ export const USER_CONFIG = {
     env: 'MEMORAM_EMBEDDINGS',
     type: 'string',
     title: 'Search by meaning',
-    description: 'Leave empty for the default; "off" searches by words alone.',
+    description:
+      '"on" (the default: a small model, fetched once, also finds memories that say it in other words) or "off" (search by words alone).',
   },
 };
 
