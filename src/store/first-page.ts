@@ -5,8 +5,9 @@
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3-multiple-ciphers';
+import type Database from 'better-sqlite3-multiple-ciphers';
 import { MemoramError } from '../memory/errors.js';
+import { newDatabase } from './native-module.js';
 
 /**
  * Whether `key` reads the file's first page once page checksums are off. A wrong key and a
@@ -30,7 +31,7 @@ export function readsWithoutChecksums(file: string, key: Buffer): boolean {
     const size = head.readUInt16BE(16);
     const copy = path.join(dir, 'page-1.db');
     writeFileSync(copy, head.subarray(0, size === 1 ? 65_536 : size), { mode: 0o600 });
-    db = new Database(copy, { fileMustExist: true });
+    db = newDatabase(copy, { fileMustExist: true });
     db.pragma(`cipher = 'chacha20'`);
     db.pragma('hmac_check = 0');
     db.pragma(`key = "x'${key.toString('hex')}'"`);

@@ -1,3 +1,5 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   nativeModuleError,
@@ -6,6 +8,7 @@ import {
   nodeVersionHazard,
 } from '../../src/store/native-module.js';
 
+const SRC = path.resolve(import.meta.dirname, '..', '..', 'src');
 // The npm package's line (compiled per Node ABI) and the Desktop bundle's (N-API, Node >= 22).
 const NPM_LINE = '12.11.1';
 const BUNDLE_LINE = '13.0.3';
@@ -23,6 +26,16 @@ describe('the two lines of the native module', () => {
       expect(nativeModuleMismatch(BUNDLE_LINE, node)).toBeUndefined();
     expect(nativeModuleMismatch(NPM_LINE, '20.20.2')).toBeUndefined();
     expect(nativeModuleMismatch(undefined, '20.20.2')).toBeUndefined();
+  });
+
+  it('is constructed in native-module.ts alone, so no open can skip the check', async () => {
+    const sources = await readdir(SRC, { recursive: true });
+    const loaders = [];
+    for (const file of sources.filter((name) => name.endsWith('.ts'))) {
+      const text = await readFile(path.join(SRC, file), 'utf8');
+      if (/^import (?!type )[^;]*from 'better-sqlite3-multiple-ciphers';/m.test(text)) loaders.push(file);
+    }
+    expect(loaders).toEqual([path.join('store', 'native-module.ts')]);
   });
 
   it('says what helps when the module does not load: a rebuild for the npm line, another install for the bundle', () => {
