@@ -32,7 +32,8 @@ describe('the npm tarball', () => {
       await mkdir(home);
       await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', artifacts.tarball], {
         cwd: prefix,
-        env: { ...process.env, npm_config_update_notifier: 'false' },
+        // Where no prebuilt binary can be fetched (here: none can), node-gyp compiles on every core.
+        env: { ...process.env, npm_config_update_notifier: 'false', JOBS: 'max' },
       });
       bin = path.join(prefix, 'node_modules', '.bin', 'memoram-mcp');
     }, 600_000);
