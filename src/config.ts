@@ -10,6 +10,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import envPaths from 'env-paths';
 import { z } from 'zod';
+import { ScopeNameSchema } from './memory/scopes.js';
 
 export const DEFAULT_API_URL = 'https://api.memoram.app/api/v1';
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
@@ -45,6 +46,8 @@ export interface Config {
   readOnly: boolean;
   noBrowser: boolean;
   logLevel: LogLevel;
+  /** MEMORAM_SCOPE: the current scope's name, `auto` (found by the server), or none. */
+  scope: string | undefined;
   /**
    * serve --http and the emulator; `token` (MEMORAM_HTTP_TOKEN) guards serve --http only, and is
    * HTTP_TOKEN_OFF when the user turned the token off (src/mcp/http-token.ts decides which applies).
@@ -123,6 +126,17 @@ const SETTINGS = {
   logLevel: { flag: 'log-level', env: 'MEMORAM_LOG_LEVEL', schema: z.enum(LOG_LEVELS) },
   host: { flag: 'host', env: 'MEMORAM_HOST', schema: host },
   port: { flag: 'port', env: 'MEMORAM_PORT', schema: port },
+  scope: {
+    flag: 'scope',
+    env: 'MEMORAM_SCOPE',
+    schema: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .refine((value) => value === 'auto' || ScopeNameSchema.safeParse(value).success, {
+        message: 'must be auto, or a scope name (letters, digits, ".", "_" or "-", at most 48)',
+      }),
+  },
   httpToken: {
     env: 'MEMORAM_HTTP_TOKEN',
     // `off` turns the token off (loopback only, src/mcp/http-token.ts). Any other value is the
@@ -283,6 +297,7 @@ export function loadConfig({
     readOnly: get<boolean>('readOnly') ?? false,
     noBrowser: get<boolean>('noBrowser') ?? false,
     logLevel: get<LogLevel>('logLevel') ?? 'info',
+    scope: get<string>('scope'),
     http: Object.freeze({
       host: get<string>('host') ?? '127.0.0.1',
       port: get<number>('port') ?? defaultPort,

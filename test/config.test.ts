@@ -22,6 +22,16 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it('reads MEMORAM_SCOPE as a scope name (lowercased) or auto, and names it when it is neither', () => {
+    expect(loadConfig({ env: base }).scope).toBeUndefined();
+    expect(loadConfig({ env: { ...base, MEMORAM_SCOPE: ' Memoram-MCP ' } }).scope).toBe('memoram-mcp');
+    expect(loadConfig({ env: { ...base, MEMORAM_SCOPE: 'AUTO' } }).scope).toBe('auto');
+    expect(loadConfig({ argv: ['--scope', 'work'], env: base }).scope).toBe('work');
+    for (const bad of ['global', 'two words', 'x'.repeat(49)]) {
+      expect(() => loadConfig({ env: { ...base, MEMORAM_SCOPE: bad } })).toThrow(/MEMORAM_SCOPE/);
+    }
+  });
+
   it('uses env-paths when no directories are configured, never the working directory', () => {
     const config = loadConfig({ env: {} });
     expect(path.isAbsolute(config.dataDir)).toBe(true);

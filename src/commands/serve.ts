@@ -52,10 +52,14 @@ export async function serve(config: Readonly<Config>, logger: Logger, version: s
   const connection = await openConnection(config, logger);
   const signalled = untilSignal();
   const transport = new LineStdioTransport({ logger });
-  const handle = serveStdio(() => createServer({ connection, readOnly: config.readOnly, logger, version }), {
-    transport,
-    onerror: (error) => logger.warn('transport error', { error }),
-  });
+  const handle = serveStdio(
+    () =>
+      createServer({ connection, readOnly: config.readOnly, logger, version, scope: scopeSetting(config) }),
+    {
+      transport,
+      onerror: (error) => logger.warn('transport error', { error }),
+    },
+  );
   logger.info(
     `serving MCP over stdio (backend: ${connection.backend}${config.readOnly ? ', read-only' : ''})`,
   );
@@ -79,6 +83,11 @@ export async function serve(config: Readonly<Config>, logger: Logger, version: s
   await handle.close().catch((error) => logger.warn('closing the transport failed', { error }));
   await connection.close();
   return 0;
+}
+
+/** MEMORAM_SCOPE, and the folder whose git repository `auto` names when the client has no roots. */
+function scopeSetting(config: Readonly<Config>) {
+  return { scope: config.scope, cwd: process.cwd() };
 }
 
 export interface HttpOptions {
@@ -109,7 +118,8 @@ export async function serveHttp(
       port: config.http.port,
       token: auth.token,
       connection,
-      createServer: () => createServer({ connection, readOnly: config.readOnly, logger, version }),
+      createServer: () =>
+        createServer({ connection, readOnly: config.readOnly, logger, version, scope: scopeSetting(config) }),
       logger,
       ...(page ? { page } : {}),
     });

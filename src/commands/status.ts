@@ -6,6 +6,7 @@ import type { Config } from '../config.js';
 import type { ConnectionState } from '../connection/connection.js';
 import { openConnection } from '../connection/open-connection.js';
 import type { Logger } from '../log/logger.js';
+import { startingScope } from '../memory/scope-source.js';
 
 export interface StatusReport {
   backend: 'local' | 'memoram';
@@ -17,6 +18,9 @@ export interface StatusReport {
   key_version?: number;
   access_request_id?: string;
   memory_count: number | null;
+  /** The current scope a server started here would have (a client's roots may change it). */
+  scope: string | null;
+  scope_reason: string;
 }
 
 export async function collectStatus(config: Readonly<Config>, logger: Logger): Promise<StatusReport> {
@@ -31,6 +35,7 @@ export async function collectStatus(config: Readonly<Config>, logger: Logger): P
       ...('user_id' in state ? { user_id: state.user_id, key_version: state.key_version } : {}),
       ...('access_request_id' in state ? { access_request_id: state.access_request_id } : {}),
       memory_count: null,
+      ...scopeOf(config),
     };
     if (state.state === 'local' || state.state === 'authorized') {
       report.memory_count = await connection.service().count();
@@ -58,6 +63,11 @@ function forPerson(state: ConnectionState): string {
   }
 }
 
+function scopeOf(config: Readonly<Config>): { scope: string | null; scope_reason: string } {
+  const { name, reason } = startingScope({ scope: config.scope, cwd: process.cwd() });
+  return { scope: name, scope_reason: reason };
+}
+
 export function formatStatus(report: StatusReport): string {
   const rows: [string, string | number | undefined][] = [
     ['backend', report.backend],
@@ -68,6 +78,7 @@ export function formatStatus(report: StatusReport): string {
     ['key version', report.key_version],
     ['access request', report.access_request_id],
     ['memories', report.memory_count ?? undefined],
+    ['scope', `${report.scope ?? 'none'} (${report.scope_reason})`],
   ];
   const lines = rows
     .filter(([, value]) => value !== undefined)

@@ -1,11 +1,12 @@
 /**
  * Suggestions for `completion/complete`: tag names for the `recall` prompt's topic, memory ids for
  * the `memoram://memories/{id}` template (matched on the id or the title). They come from the
- * store as it is now; while the server is not connected (authorize pending) there are none.
+ * store as it is now, of the session's current scope and global ones; while the server is not
+ * connected (authorize pending) there are none.
  */
 
 import { currentService } from './resources.js';
-import type { ServerDeps } from './server.js';
+import type { SessionDeps } from './server.js';
 
 /** The protocol's cap on one completion answer. */
 const MAX_VALUES = 100;
@@ -20,20 +21,22 @@ function rank(names: readonly string[], typed: string): string[] {
   return [...starts, ...contains].slice(0, MAX_VALUES);
 }
 
-export async function tagSuggestions(deps: ServerDeps, typed: string): Promise<string[]> {
+export async function tagSuggestions(deps: SessionDeps, typed: string): Promise<string[]> {
   const service = currentService(deps.connection);
   if (!service) return [];
-  const tags = await service.listTags();
+  const { name } = await deps.currentScope.settled();
+  const tags = await service.listTags({ current: name });
   return rank(
     tags.map((tag) => tag.name),
     typed,
   );
 }
 
-export async function memorySuggestions(deps: ServerDeps, typed: string): Promise<string[]> {
+export async function memorySuggestions(deps: SessionDeps, typed: string): Promise<string[]> {
   const service = currentService(deps.connection);
   if (!service) return [];
-  const memories = await service.recent(CANDIDATE_MEMORIES);
+  const { name } = await deps.currentScope.settled();
+  const memories = await service.recent(CANDIDATE_MEMORIES, { current: name });
   const needle = typed.trim().toLowerCase();
   const byId = rank(
     memories.map((memory) => memory.id),

@@ -5,12 +5,12 @@
 import { completable, type GetPromptResult, type McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { tagSuggestions } from './completions.js';
-import type { ServerDeps } from './server.js';
+import type { SessionDeps } from './server.js';
 
 const TOPIC_CHARS = 200;
 const WHAT_CHARS = 4000;
 
-export function registerPrompts(server: McpServer, deps: ServerDeps): void {
+export function registerPrompts(server: McpServer, deps: SessionDeps): void {
   server.registerPrompt(
     'recall',
     {

@@ -23,7 +23,7 @@ import type { Connection, ConnectionState } from '../connection/connection.js';
 import { isMemoramError } from '../memory/errors.js';
 import type { ChangeEvent, MemoryService } from '../memory/service.js';
 import { memorySuggestions } from './completions.js';
-import type { ServerDeps } from './server.js';
+import type { SessionDeps } from './server.js';
 
 export const TAGS_URI = 'memoram://tags';
 export const STATUS_URI = 'memoram://status';
@@ -57,7 +57,7 @@ export function currentService(connection: Connection): MemoryService | undefine
 }
 
 /** Registers the resources; returns what stops their change notifications (call it on close). */
-export function registerResources(server: McpServer, deps: ServerDeps): () => void {
+export function registerResources(server: McpServer, deps: SessionDeps): () => void {
   const read = guardedReader(deps);
   server.registerResource(
     'memory',
@@ -76,7 +76,11 @@ export function registerResources(server: McpServer, deps: ServerDeps): () => vo
     'tags',
     TAGS_URI,
     { title: 'Tags', description: 'Every tag in use, with how many memories carry it.', mimeType: JSON_MIME },
-    (uri) => read(uri.href, async () => json(uri.href, { tags: await deps.connection.service().listTags() })),
+    (uri) =>
+      read(uri.href, async () => {
+        const { name } = await deps.currentScope.settled();
+        return json(uri.href, { tags: await deps.connection.service().listTags({ current: name }) });
+      }),
   );
   server.registerResource(
     'status',
@@ -84,10 +88,10 @@ export function registerResources(server: McpServer, deps: ServerDeps): () => vo
     {
       title: 'Connection status',
       description:
-        'Which memory store this server uses, whether it is connected, and how many memories it holds.',
+        'Which memory store this server uses, whether it is connected, how many memories it holds, and the current scope.',
       mimeType: JSON_MIME,
     },
-    (uri) => read(uri.href, async () => json(uri.href, await status(deps.connection))),
+    (uri) => read(uri.href, async () => json(uri.href, await status(deps))),
   );
   const subscribed = handleSubscriptions(server);
   const notifier = changeNotifier(server, deps, subscribed);
@@ -98,9 +102,10 @@ export function registerResources(server: McpServer, deps: ServerDeps): () => vo
   };
 }
 
-async function listMemories(deps: ServerDeps) {
+async function listMemories(deps: SessionDeps) {
   const service = currentService(deps.connection);
-  const memories = service ? await service.recent(LISTED_MEMORIES) : [];
+  const { name } = await deps.currentScope.settled();
+  const memories = service ? await service.recent(LISTED_MEMORIES, { current: name }) : [];
   return {
     resources: memories.map((memory) => ({
       uri: memoryUri(memory.id),
@@ -114,7 +119,7 @@ async function listMemories(deps: ServerDeps) {
 
 const IdVariableSchema = z.string().min(1).max(300);
 
-async function readMemory(deps: ServerDeps, uri: string, variable: unknown): Promise<ReadResourceResult> {
+async function readMemory(deps: SessionDeps, uri: string, variable: unknown): Promise<ReadResourceResult> {
   const id = decodedId(variable);
   if (id === undefined) throw new ResourceNotFoundError(uri);
   const { memories } = await deps.connection.service().read([id]);
@@ -138,11 +143,18 @@ function decodedId(variable: unknown): string | undefined {
  * What the status resource shows: never keys or tokens, nor the authorization URL (it carries the
  * flow's state, and reaches the user only through authorize, which exists to hand it over).
  */
-async function status(connection: Connection) {
+async function status({ connection, currentScope }: SessionDeps) {
   const { authorization_url: _url, ...state }: ConnectionState & { authorization_url?: string } =
     connection.status();
   const service = currentService(connection);
-  return { backend: connection.backend, ...state, memory_count: service ? await service.count() : null };
+  const scope = await currentScope.settled();
+  return {
+    backend: connection.backend,
+    ...state,
+    memory_count: service ? await service.count() : null,
+    scope: scope.name,
+    scope_reason: scope.reason,
+  };
 }
 
 function json(uri: string, value: unknown): ReadResourceResult {
@@ -153,7 +165,7 @@ function json(uri: string, value: unknown): ReadResourceResult {
  * The resource counterpart of the tool seam: domain errors become protocol errors carrying their
  * user text; anything unexpected is logged and answered without internals.
  */
-function guardedReader(deps: ServerDeps) {
+function guardedReader(deps: SessionDeps) {
   return async <T>(uri: string, body: () => Promise<T>): Promise<T> => {
     try {
       return await body();
@@ -185,7 +197,7 @@ function handleSubscriptions(server: McpServer): ReadonlySet<string> {
 
 type Change = ChangeEvent | { type: 'connected' };
 
-function changeNotifier(server: McpServer, deps: ServerDeps, subscribed: ReadonlySet<string>) {
+function changeNotifier(server: McpServer, deps: SessionDeps, subscribed: ReadonlySet<string>) {
   const send = (notification: Promise<void>) =>
     notification.catch((error) => deps.logger.debug('a change notification was not delivered', { error }));
   const gathered = gatherChanges((uris, listChanged) => {

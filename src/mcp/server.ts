@@ -6,6 +6,7 @@
 import { McpServer } from '@modelcontextprotocol/server';
 import type { Connection } from '../connection/connection.js';
 import type { Logger } from '../log/logger.js';
+import { type ScopeSetting, SessionScope } from './current-scope.js';
 import { INSTRUCTIONS } from './instructions.js';
 import { registerPrompts } from './prompts.js';
 import { registerResources } from './resources.js';
@@ -18,6 +19,13 @@ export interface ServerDeps {
   readOnly: boolean;
   logger: Logger;
   version: string;
+  /** MEMORAM_SCOPE and where `auto` looks; without it, no current scope. */
+  scope?: ScopeSetting | undefined;
+}
+
+/** What the tools and resources of one client's session get: the server's deps and its current scope. */
+export interface SessionDeps extends ServerDeps {
+  currentScope: SessionScope;
 }
 
 /**
@@ -29,8 +37,9 @@ export function createServer(deps: ServerDeps): McpServer {
     { name: 'memoram-mcp', title: 'Memoram', version: deps.version },
     {
       capabilities: {
-        // The tool and prompt lists never change while running; the resource list follows the memories.
-        tools: { listChanged: false },
+        // The tools change only in their text, when the current scope does (MEMORAM_SCOPE=auto and
+        // the client's roots); the prompt list never changes; the resource list follows the memories.
+        tools: { listChanged: true },
         prompts: { listChanged: false },
         resources: { subscribe: true, listChanged: true },
         // Tags for the recall prompt's topic, memory ids for the memory template (completions.ts).
@@ -39,9 +48,11 @@ export function createServer(deps: ServerDeps): McpServer {
       instructions: INSTRUCTIONS,
     },
   );
-  registerTools(server, TOOLS, deps);
-  const stopWatching = registerResources(server, deps);
-  registerPrompts(server, deps);
+  const session: SessionDeps = { ...deps, currentScope: new SessionScope(deps.scope ?? {}, deps.logger) };
+  registerTools(server, TOOLS, session);
+  const stopWatching = registerResources(server, session);
+  session.currentScope.follow(server);
+  registerPrompts(server, session);
   const previous = server.server.onclose;
   server.server.onclose = () => {
     stopWatching();

@@ -30,13 +30,12 @@ export const ContentSchema = z
 
 export const TitleSchema = z
   .string()
-  .max(LIMITS.titleChars, `title must be at most ${LIMITS.titleChars} characters`)
-  .describe(`A short title, at most ${LIMITS.titleChars} characters.`);
+  .max(LIMITS.titleChars, `title must be at most ${LIMITS.titleChars} characters`);
 
 export const SummarySchema = z
   .string()
   .max(LIMITS.summaryChars, `summary must be at most ${LIMITS.summaryChars} characters`)
-  .describe(`One or two sentences, at most ${LIMITS.summaryChars} characters.`);
+  .describe('One or two sentences.');
 
 export const TagSchema = z
   .string()
@@ -51,7 +50,7 @@ export const TagSchema = z
 export const TagsSchema = z
   .array(TagSchema)
   .max(LIMITS.tags, `at most ${LIMITS.tags} tags`)
-  .describe(`Up to ${LIMITS.tags} short lowercase labels, e.g. ["preferences", "work"].`);
+  .describe('Lowercase labels, e.g. ["work"].');
 
 export const UnitSchema = z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1');
 
@@ -66,9 +65,9 @@ export const MemoryFieldsSchema = z.object({
   title: TitleSchema.optional(),
   summary: SummarySchema.optional(),
   tags: TagsSchema.optional(),
-  importance: UnitSchema.describe('How much this matters, 0 to 1 (default 0.5).').optional(),
-  confidence: UnitSchema.describe('How sure the memory is true, 0 to 1 (default 1).').optional(),
-  source: SourceSchema.describe('Where the memory came from; defaults to the client name.').optional(),
+  importance: UnitSchema.describe('How much it matters (default 0.5).').optional(),
+  confidence: UnitSchema.describe('How sure it is true (default 1).').optional(),
+  source: SourceSchema.describe('Where it came from; default: the client’s name.').optional(),
   scope: ScopeNameSchema.nullable().optional(),
 });
 

@@ -18,13 +18,15 @@ export const GLOBAL_SCOPE = 'global';
 export const SCOPE_NAME_CHARS = 48;
 const SCOPE_NAME = /^[\p{Ll}\p{Lo}\p{N}][\p{Ll}\p{Lo}\p{N}._-]*$/u;
 
+/** Checked by refinement, so tools/list carries no pattern (it stays small); the message says the rule. */
 export const ScopeNameSchema = z
   .string()
   .trim()
   .toLowerCase()
-  .min(1, 'a scope name must not be empty')
   .max(SCOPE_NAME_CHARS, `a scope name must be at most ${SCOPE_NAME_CHARS} characters`)
-  .regex(SCOPE_NAME, 'a scope name is letters, digits, ".", "_" or "-", starting with a letter or digit')
+  .refine((name) => SCOPE_NAME.test(name), {
+    message: 'a scope name is letters, digits, ".", "_" or "-", starting with a letter or digit',
+  })
   .refine((name) => name !== GLOBAL_SCOPE, { message: '"global" means no scope; it is not a scope name' });
 
 /**
@@ -66,6 +68,7 @@ export const ScopeChoiceSchema = z
   .string()
   .trim()
   .toLowerCase()
+  .max(SCOPE_NAME_CHARS, `scope must be at most ${SCOPE_NAME_CHARS} characters`)
   .refine(
     (choice) => choice === ALL_SCOPES || choice === GLOBAL_SCOPE || ScopeNameSchema.safeParse(choice).success,
     {

@@ -18,6 +18,7 @@ import {
 } from '../../src/connection/connection.js';
 import { createLogger, type Logger } from '../../src/log/logger.js';
 import { createServer } from '../../src/mcp/server.js';
+import type { ScopeSetting } from '../../src/memory/scope-source.js';
 import { MemoryService } from '../../src/memory/service.js';
 import { openLocalBackend } from '../../src/store/local-backend.js';
 import { makeTempDir, removeTempDir } from './temp-dir.js';
@@ -32,6 +33,8 @@ export interface PairOptions {
   capabilities?: ClientCapabilities;
   /** Runs before the client connects, e.g. to set its elicitation handler. */
   setup?: (client: Client) => void;
+  /** MEMORAM_SCOPE and the folder `auto` looks in. */
+  scope?: ScopeSetting;
 }
 
 export interface Pair {
@@ -55,7 +58,13 @@ function captureLogger(): { logger: Logger; logs: string[] } {
 /** Connects a real client to createServer over the given connection. */
 export async function connectPair(connection: Connection, options: PairOptions = {}): Promise<Pair> {
   const { logger, logs } = captureLogger();
-  const deps = { connection, readOnly: options.readOnly ?? false, logger, version: '0.0.0-test' };
+  const deps = {
+    connection,
+    readOnly: options.readOnly ?? false,
+    logger,
+    version: '0.0.0-test',
+    scope: options.scope,
+  };
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   let stop: () => Promise<void>;
   if (options.era === 'modern') {

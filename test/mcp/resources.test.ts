@@ -100,6 +100,8 @@ describe('on the local store', () => {
       state: 'local',
       message: expect.stringContaining('stored locally'),
       memory_count: 2,
+      scope: null,
+      scope_reason: 'MEMORAM_SCOPE is not set',
     });
   });
 });
@@ -153,6 +155,8 @@ describe('before the server is connected', () => {
       state: 'awaiting_user_consent',
       message: 'Open the authorization URL to connect.',
       memory_count: null,
+      scope: null,
+      scope_reason: 'MEMORAM_SCOPE is not set',
     });
     expect(JSON.stringify(status)).not.toContain('s3cret');
     await expect(pair.client.readResource({ uri: 'memoram://tags' })).rejects.toThrow(

@@ -23,8 +23,9 @@ import {
 import { z } from 'zod';
 import { isMemoramError } from '../../memory/errors.js';
 import { LIMITS } from '../../memory/limits.js';
+import type { CurrentScope } from '../../memory/scopes.js';
 import type { MemoryService } from '../../memory/service.js';
-import type { ServerDeps } from '../server.js';
+import type { SessionDeps } from '../server.js';
 
 export interface ToolAnnotations {
   readOnlyHint: boolean;
@@ -35,11 +36,13 @@ export interface ToolAnnotations {
 
 /** What a tool body gets for one call. */
 export interface ToolCall {
-  readonly deps: ServerDeps;
+  readonly deps: SessionDeps;
   /** Aborted when the client cancels the call. */
   readonly signal: AbortSignal;
   /** The memory service right now; throws MemoramError AUTH_REQUIRED until the server is connected. */
   service(): MemoryService;
+  /** The session's current scope, once the client's roots are known where it offers them. */
+  scope(): Promise<CurrentScope>;
   /** The connected client's name (e.g. "claude-ai"), bounded to a valid memory source. */
   clientName(): string | undefined;
   /** Sends an MCP progress notification, when the client asked for them. */
@@ -52,6 +55,8 @@ interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject> {
   name: string;
   title: string;
   description: string;
+  /** What the description adds about the session's current scope; kept current as it changes. */
+  context?: (scope: CurrentScope) => string;
   input: I;
   output: O;
   annotations: ToolAnnotations;
@@ -69,7 +74,7 @@ export interface Tool {
   readonly name: string;
   readonly annotations: ToolAnnotations;
   readonly keepWhenReadOnly: boolean;
-  register(server: McpServer, deps: ServerDeps): void;
+  register(server: McpServer, deps: SessionDeps): void;
 }
 
 export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: ToolSpec<I, O>): Tool {
@@ -78,9 +83,11 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: T
     annotations: spec.annotations,
     keepWhenReadOnly: spec.keepWhenReadOnly ?? false,
     register(server, deps) {
+      const describe = (scope: CurrentScope) =>
+        spec.context ? `${spec.description} ${spec.context(scope)}` : spec.description;
       const config = {
         title: spec.title,
-        description: spec.description,
+        description: describe(deps.currentScope.get()),
         inputSchema: listed(spec.input),
         outputSchema: listed(spec.output, 'parsed by the handler'),
         annotations: spec.annotations,
@@ -104,7 +111,9 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: T
           return failure({ tool: spec.name, error, ctx, deps, secrets });
         }
       };
-      server.registerTool(spec.name, config, handler);
+      const registered = server.registerTool(spec.name, config, handler);
+      if (spec.context)
+        deps.currentScope.onChange((scope) => registered.update({ description: describe(scope) }));
     },
   };
 }
@@ -167,18 +176,19 @@ function portable<T>(node: T): T {
 }
 
 /** Registers the tools the server's mode allows. */
-export function registerTools(server: McpServer, tools: readonly Tool[], deps: ServerDeps): void {
+export function registerTools(server: McpServer, tools: readonly Tool[], deps: SessionDeps): void {
   for (const tool of tools) {
     if (deps.readOnly && !tool.annotations.readOnlyHint && !tool.keepWhenReadOnly) continue;
     tool.register(server, deps);
   }
 }
 
-function toolCall(server: McpServer, deps: ServerDeps, ctx: ServerContext): ToolCall {
+function toolCall(server: McpServer, deps: SessionDeps, ctx: ServerContext): ToolCall {
   return {
     deps,
     signal: ctx.mcpReq.signal,
     service: () => deps.connection.service(),
+    scope: () => deps.currentScope.settled(),
     clientName: () => clientName(server, ctx),
     progress: progressReporter(ctx),
     mcp: { server, ctx },
@@ -215,7 +225,7 @@ interface Failure {
   tool: string;
   error: unknown;
   ctx: ServerContext;
-  deps: ServerDeps;
+  deps: SessionDeps;
   secrets: readonly string[];
 }
 

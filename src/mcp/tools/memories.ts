@@ -16,6 +16,7 @@ import {
   TitleSchema,
   UnitSchema,
 } from '../../memory/limits.js';
+import { type CurrentScope, ScopeChoiceSchema, ScopeNameSchema } from '../../memory/scopes.js';
 import { memoryUri } from '../resources.js';
 import { defineTool } from './define-tool.js';
 import { HitSchema, toHit } from './search-hits.js';
@@ -34,16 +35,19 @@ const IsoDateTimeSchema = z
   .refine((value) => isoDateTime.safeParse(value).success, {
     message: 'must be an ISO 8601 date-time with a time zone, e.g. 2025-01-31T00:00:00Z',
   })
-  .describe('ISO 8601 date-time');
+  .describe('ISO 8601');
 
 const MemoryMetaSchema = z.object({
   id: z.string(),
   title: z.string(),
   summary: z.string(),
   tags: z.array(z.string()),
-  importance: z.number().nullable(),
-  confidence: z.number().nullable(),
-  source: z.string().nullable(),
+  // Absent rather than null when unset (scope: a global memory): an optional field costs
+  // tools/list half what a nullable one does, and says the same.
+  importance: z.number().optional(),
+  confidence: z.number().optional(),
+  source: z.string().optional(),
+  scope: z.string().optional(),
   created_at: z.string(),
   updated_at: z.string(),
 });
@@ -62,7 +66,7 @@ export const searchMemories = defineTool({
   title: 'Search memories',
   description:
     'Search the user’s memories at the start of a task and when the user refers to past context. ' +
-    'Returns compact hits, best first; read_memories gives the summary and full content.',
+    'Returns compact hits, best first; read_memories gives full content.',
   input: z.object({
     query: z
       .string()
@@ -80,11 +84,14 @@ export const searchMemories = defineTool({
       .min(1, 'limit must be at least 1')
       .max(LIMITS.searchLimit, `limit must be at most ${LIMITS.searchLimit}`)
       .default(10),
+    scope: ScopeChoiceSchema.optional().describe(
+      'A scope, "global" or "*" (all); default: current + global.',
+    ),
     cursor: z.string().max(200).optional().describe('next_cursor of the previous page.'),
   }),
   output: z.object({
     memories: z.array(HitSchema),
-    next_cursor: z.string().optional().describe('Pass as cursor for the next page; absent on the last.'),
+    next_cursor: z.string().optional().describe('Pass as cursor for the next page.'),
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   links: (result) =>
@@ -95,8 +102,11 @@ export const searchMemories = defineTool({
       mimeType: 'application/json',
     })),
   run: async (args, call) => {
+    const current = (await call.scope()).name;
     const { memories, next_cursor } = await call.service().search(
       {
+        scope: args.scope,
+        current,
         query: args.query,
         tags: args.tags,
         minImportance: args.min_importance,
@@ -110,7 +120,7 @@ export const searchMemories = defineTool({
     );
     const caller = call.clientName();
     return {
-      memories: memories.map((memory) => toHit(memory, caller)),
+      memories: memories.map((memory) => toHit(memory, caller, current)),
       ...(next_cursor ? { next_cursor } : {}),
     };
   },
@@ -119,11 +129,14 @@ export const searchMemories = defineTool({
 export const readMemories = defineTool({
   name: 'read_memories',
   title: 'Read memories',
-  description: 'Read memories in full, by id. Returns them with content, and the ids not found.',
+  description: 'Read memories in full (with content), by id.',
   input: z.object({ ids: ids(LIMITS.readIds) }),
   output: z.object({ memories: z.array(MemorySchema), not_found: z.array(z.string()) }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  run: (args, call) => call.service().read(args.ids, call.signal),
+  run: async (args, call) => {
+    const { memories, not_found } = await call.service().read(args.ids, call.signal);
+    return { memories: memories.map(listed), not_found };
+  },
 });
 
 export const createMemory = defineTool({
@@ -131,8 +144,13 @@ export const createMemory = defineTool({
   title: 'Create memory',
   description:
     'Save a durable preference, fact or decision (never a secret) with a short title, summary and tags. ' +
-    'Returns it without content; deduplicated: it existed already; similar: near-duplicates to update instead.',
-  input: MemoryFieldsSchema,
+    'deduplicated: it existed already; similar: near-duplicates to update instead.',
+  context: scopeContext,
+  input: MemoryFieldsSchema.extend({
+    scope: ScopeNameSchema.nullable()
+      .optional()
+      .describe('Default: the current scope. null: global, for facts about the user true in every project.'),
+  }),
   output: MemoryMetaSchema.extend({
     deduplicated: z.boolean(),
     similar: z.array(z.object({ id: z.string(), title: z.string() })),
@@ -140,18 +158,18 @@ export const createMemory = defineTool({
   // Idempotent: identical content is deduplicated, so a retried call never stores a second copy.
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   run: async (args, call) => {
+    const scope = args.scope === undefined ? (await call.scope()).name : args.scope;
     const { memory, deduplicated, similar } = await call
       .service()
-      .create({ ...args, source: args.source ?? call.clientName() }, call.signal);
-    return { ...memory, deduplicated, similar };
+      .create({ ...args, scope, source: args.source ?? call.clientName() }, call.signal);
+    return { ...listed(memory), deduplicated, similar };
   },
 });
 
 export const updateMemory = defineTool({
   name: 'update_memory',
   title: 'Update memory',
-  description:
-    'Change some fields of a memory (as in create_memory; tags replaces the list). Returns the memory without content.',
+  description: 'Change some fields of a memory (as in create_memory; tags replaces the list).',
   input: z.object({
     id: IdSchema,
     content: asInCreate(ContentSchema),
@@ -161,6 +179,7 @@ export const updateMemory = defineTool({
     importance: UnitSchema.optional(),
     confidence: UnitSchema.optional(),
     source: SourceSchema.optional(),
+    scope: ScopeNameSchema.nullable().optional().describe('Move it to this scope; null: global.'),
     expected_updated_at: z
       .string()
       .max(64)
@@ -170,15 +189,26 @@ export const updateMemory = defineTool({
   output: MemoryMetaSchema,
   // Destructive: the previous content, title or tags are overwritten and cannot be recovered.
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
-  run: ({ id, expected_updated_at, ...patch }, call) =>
-    call.service().update(id, patch, expected_updated_at, call.signal),
+  run: async ({ id, expected_updated_at, ...patch }, call) =>
+    listed(await call.service().update(id, patch, expected_updated_at, call.signal)),
 });
+
+/** The create tool's word on the session's current scope, kept current as it changes. */
+function scopeContext({ name, reason }: CurrentScope): string {
+  return `Current scope: ${name ?? 'none'} (${reason}).`;
+}
+
+/** A memory as the tools answer it: its unset fields (null) left out. */
+function listed<T extends object>(memory: T): { [K in keyof T]: Exclude<T[K], null> } {
+  return Object.fromEntries(Object.entries(memory).filter(([, value]) => value !== null)) as {
+    [K in keyof T]: Exclude<T[K], null>;
+  };
+}
 
 export const deleteMemories = defineTool({
   name: 'delete_memories',
   title: 'Delete memories',
-  description:
-    'Delete memories for good, by id, when the user wants them forgotten. Returns deleted and not_found ids.',
+  description: 'Delete memories for good, by id, when the user wants them forgotten.',
   input: z.object({ ids: ids(LIMITS.deleteIds) }),
   output: z.object({ deleted: z.array(z.string()), not_found: z.array(z.string()) }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_CONFIDENCE, DEFAULT_IMPORTANCE } from '../../memory/limits.js';
+import { GLOBAL_SCOPE } from '../../memory/scopes.js';
 import type { MemorySummary } from '../../memory/service.js';
 
 /** The most one hit costs in the JSON text: ten of them, the envelope and a cursor stay in 2,500. */
@@ -29,6 +30,7 @@ export const HitSchema = z.object({
   importance: z.number().optional(),
   confidence: z.number().optional(),
   source: z.string().optional(),
+  scope: z.string().optional(),
   updated: z.string().describe('Day of the last change (UTC).'),
   score: z.number().optional(),
 });
@@ -40,7 +42,11 @@ export type Hit = z.output<typeof HitSchema>;
  * update is usually a fact that changed), it is what recency ranking uses, and for a memory never
  * updated it is the creation day. The exact timestamps are in read_memories.
  */
-export function toHit(memory: MemorySummary, callerName: string | undefined): Hit {
+export function toHit(
+  memory: MemorySummary,
+  callerName: string | undefined,
+  current: string | null = null,
+): Hit {
   const hit: Hit = { id: memory.id, updated: memory.updated_at.slice(0, 10) };
   if (memory.importance !== null && memory.importance !== DEFAULT_IMPORTANCE)
     hit.importance = memory.importance;
@@ -48,6 +54,8 @@ export function toHit(memory: MemorySummary, callerName: string | undefined): Hi
     hit.confidence = memory.confidence;
   // The source defaults to the name of the client that saved the memory: the caller knows its own.
   if (memory.source && memory.source !== callerName) hit.source = clip(memory.source, SOURCE_CHARS);
+  // The scope only where it is not the caller's own: a global memory, or one of another scope asked for.
+  if (memory.scope !== current) hit.scope = memory.scope ?? GLOBAL_SCOPE;
   if (memory.score !== null) hit.score = Math.round(memory.score * 100) / 100;
 
   // The JSON length so far, kept as fields are added rather than re-serialised for each.
