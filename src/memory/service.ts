@@ -201,9 +201,13 @@ export class MemoryService {
       const parsed = MemoryFieldsSchema.safeParse(entry);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
+        const found = entry === null ? 'null' : Array.isArray(entry) ? 'a list' : `a ${typeof entry}`;
         report.failed.push({
           index,
-          reason: `${issue?.path.join('.') || 'entry'}: ${issue?.message ?? 'invalid'}`,
+          reason:
+            typeof entry === 'object' && entry !== null && !Array.isArray(entry)
+              ? `${issue?.path.join('.') || 'entry'}: ${issue?.message ?? 'invalid'}`
+              : `not a memory: expected an object with at least "content", found ${found}`,
         });
         continue;
       }

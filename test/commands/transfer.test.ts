@@ -144,6 +144,10 @@ describe('export and import', () => {
     const report = await importMemories(to, parseImport(file));
     expect(report.created).toBe(2);
     expect(report.failed.map((failure) => failure.index)).toEqual([1, 3]);
+    expect(report.failed[0]!.reason).toBe(
+      'not a memory: expected an object with at least "content", found null',
+    );
+    expect(report.failed[1]!.reason).toMatch(/found a string$/);
   });
 
   it('splits a server-memory entity whose observations exceed one memory across several', async () => {
