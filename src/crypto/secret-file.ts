@@ -10,15 +10,37 @@
 import { randomBytes } from 'node:crypto';
 import { access, chmod, link, mkdir, open, readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { MemoramError } from '../memory/errors.js';
 
 /** The file's text, trimmed; `make` gives the secret when there is no file yet. */
 export async function loadOrCreateSecretFile(file: string, make: () => string): Promise<string> {
   const folder = path.dirname(file);
-  await mkdir(folder, { recursive: true, mode: 0o700 });
-  await chmod(folder, 0o700);
-  if (!(await exists(file))) await createOnce(file, make());
-  await chmod(file, 0o600); // a file restored from a backup may have come back readable by others
-  return (await readFile(file, 'utf8')).trim();
+  try {
+    await mkdir(folder, { recursive: true, mode: 0o700 });
+    await chmod(folder, 0o700);
+    if (!(await exists(file))) await createOnce(file, make());
+    await chmod(file, 0o600); // a file restored from a backup may have come back readable by others
+    return (await readFile(file, 'utf8')).trim();
+  } catch (error) {
+    throw unusableFolder(error, file, folder);
+  }
+}
+
+/** A config folder that is a file, or not this user's to write: one line naming it and the flag. */
+function unusableFolder(error: unknown, file: string, folder: string): MemoramError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const what =
+    code === 'EEXIST' || code === 'ENOTDIR'
+      ? `${folder} (or a folder above it) is a file, not a folder`
+      : code === 'EISDIR'
+        ? `${file} is a folder, not a file`
+        : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+          ? `this user may not write in ${folder}`
+          : `the system refused it (${code ?? 'unknown error'})`;
+  return new MemoramError('BAD_CONFIG', `Cannot keep ${file}: ${what}.`, {
+    hint: 'Choose another --config-dir / MEMORAM_CONFIG_DIR, or fix that folder.',
+    cause: error,
+  });
 }
 
 async function exists(file: string): Promise<boolean> {

@@ -275,9 +275,16 @@ function damaged(file: string, cause?: unknown): MemoramError {
 function fileError(error: unknown, file: string): MemoramError {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ENOSPC') return diskFull(file, error);
+  if (code === 'ENOTDIR' || code === 'EEXIST') {
+    return new MemoramError(
+      'STORE_UNAVAILABLE',
+      `The memory database ${file} cannot be made: ${path.dirname(file)} (or a folder above it) is a file, not a folder.`,
+      { hint: 'Choose another --data-dir / MEMORAM_DATA_DIR, or move that file aside.', cause: error },
+    );
+  }
   if (code === 'EISDIR') {
     return new MemoramError('STORE_UNAVAILABLE', `The memory database ${file} is a directory, not a file.`, {
-      hint: 'Move it aside, or choose another --data-dir / MEMORAM_DATA_DIR.',
+      hint: 'Move it aside, or choose another --data-dir / MEMORAM_DATA_DIR (for the emulator, --db).',
       cause: error,
     });
   }

@@ -65,8 +65,27 @@ describe('the store path', () => {
     await mkdir(path.join(home.env.MEMORAM_DATA_DIR!, 'memories.db'), { recursive: true });
     for (const command of [['status'], ['serve']]) {
       const result = await runCli(command, home.env);
-      expectOneLine(result, 'memories.db is a directory, not a file', '--data-dir / MEMORAM_DATA_DIR');
+      expectOneLine(
+        result,
+        'memories.db is a directory, not a file',
+        '--data-dir / MEMORAM_DATA_DIR (for the emulator, --db)',
+      );
     }
+  });
+
+  it('names a file where the data or config folder should be', async () => {
+    const file = path.join(home.dir, 'a-file');
+    await writeFile(file, '');
+    expectOneLine(
+      await runCli(['status', '--data-dir', file], home.env),
+      `${file} (or a folder above it) is a file, not a folder`,
+      '--data-dir / MEMORAM_DATA_DIR',
+    );
+    expectOneLine(
+      await runCli(['status', '--config-dir', file], home.env),
+      `${file} (or a folder above it) is a file, not a folder`,
+      '--config-dir / MEMORAM_CONFIG_DIR',
+    );
   });
 });
 

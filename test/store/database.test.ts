@@ -98,7 +98,7 @@ describe('opening a store that does not open', () => {
     mkdirSync(file());
     const error = refusal(() => MemoryDatabase.open(file(), { key: randomBytes(32) }));
     expect(error.userText).toBe(
-      `The memory database ${file()} is a directory, not a file. Move it aside, or choose another --data-dir / MEMORAM_DATA_DIR.`,
+      `The memory database ${file()} is a directory, not a file. Move it aside, or choose another --data-dir / MEMORAM_DATA_DIR (for the emulator, --db).`,
     );
   });
 
