@@ -12,6 +12,8 @@ import { beforeAll, expect, it } from 'vitest';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const DOCUMENTS = ['LICENSE', 'README.md', 'mcp.json.example', 'package.json'];
+// The memory page's assets, which the server reads from dist/ui/ at run time (src/ui/routes.ts).
+const PAGE_ASSETS = ['dist/ui/icon.svg', 'dist/ui/page-style.css', 'dist/ui/page.js'];
 
 let files: string[];
 
@@ -58,12 +60,14 @@ it('holds the CLI, every module it imports, and the documents', async () => {
   const needed = await reachable();
   // The bundle: the CLI, the commands it loads when they run, and the chunks they share.
   expect(needed.size).toBeGreaterThan(5);
-  for (const file of [...needed, ...DOCUMENTS]) expect(files).toContain(file);
+  for (const file of [...needed, ...DOCUMENTS, ...PAGE_ASSETS]) expect(files).toContain(file);
 });
 
 it('holds nothing else: no tests, fixtures, sources or source maps', async () => {
   const needed = await reachable();
-  const extra = files.filter((file) => !needed.has(file) && !DOCUMENTS.includes(file));
+  const extra = files.filter(
+    (file) => !needed.has(file) && !DOCUMENTS.includes(file) && !PAGE_ASSETS.includes(file),
+  );
   // A module of types only compiles to an empty one, which nothing imports at run time.
   const empty = async (file: string) =>
     (await readFile(path.join(ROOT, file), 'utf8')).replace(/\/\*[\s\S]*?\*\//g, '').trim() === 'export {};';
