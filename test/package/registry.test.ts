@@ -69,6 +69,14 @@ it('describes only variables the configuration reads, secrets as secrets', async
   expect(secrets.sort()).toEqual(['MEMORAM_API_KEY', 'MEMORAM_CLIENT_SECRET', 'MEMORAM_MEMORY_KEY']);
 });
 
+it("maps the Desktop bundle's settings to variables the configuration reads", async () => {
+  const config = await read('src/config.ts');
+  const manifest = await read('scripts/bundle-manifest.mjs');
+  const variables = [...manifest.matchAll(/env: '(MEMORAM_[A-Z_]+)'/g)].map((match) => match[1]!);
+  expect(variables.length).toBeGreaterThanOrEqual(5);
+  for (const name of variables) expect(config, name).toContain(`env: '${name}'`);
+});
+
 it('has a changelog entry for the version', async () => {
   const { version } = await pkg();
   expect(await read('CHANGELOG.md')).toMatch(
