@@ -47,7 +47,7 @@ export const USER_CONFIG = {
     type: 'string',
     title: 'Search by meaning',
     description:
-      '"on" (the default: a small model, fetched once, also finds memories that say it in other words) or "off" (search by words alone).',
+      '"on" (the default: its model, about 31 MB, is downloaded once from the Hugging Face hub at the first start) or "off" (search by words alone).',
   },
 };
 
