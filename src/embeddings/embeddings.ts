@@ -6,9 +6,11 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import type { Config } from '../config.js';
 import type { Logger } from '../log/logger.js';
+import { EmbeddingError } from './errors.js';
 import { fetchModel, MODEL_ID } from './model-download.js';
 import { connectOpenAIProvider } from './openai-provider.js';
 import type { EmbeddingProvider, Embeddings, EmbeddingsStatus } from './provider.js';
@@ -18,7 +20,11 @@ export interface EmbeddingsDeps {
   logger: Logger;
   /** For tests: where HTTP goes (the model hub, the endpoint). */
   dispatcher?: Dispatcher;
+  /** For tests: the first wait before asking an unreachable endpoint again (default 5 s, doubling to 5 min). */
+  reconnectMs?: number;
 }
+
+const MAX_RECONNECT_MS = 300_000;
 
 const MB = 1_000_000;
 // Progress lines on stderr: one per this many bytes of a file, plus the first and the last.
@@ -60,15 +66,9 @@ export function createEmbeddings(
                 status = { state: 'loading', model, detail };
               },
             )
-          : await connectOpenAIProvider(
-              {
-                url: settings.url,
-                model: settings.model,
-                apiKey: settings.apiKey,
-                dispatcher: deps.dispatcher,
-              },
-              controller.signal,
-            );
+          : await connectEndpoint(settings, deps, controller.signal, (error) => {
+              status = { state: 'failed', model, error };
+            });
       if (controller.signal.aborted) return undefined;
       status = { state: 'ready', model, dimensions: provider.dimensions };
       deps.logger.info('Search by meaning is ready.', { model, dimensions: provider.dimensions });
@@ -90,6 +90,38 @@ export function createEmbeddings(
       await loading;
     },
   };
+}
+
+/**
+ * An endpoint that is down (Ollama or LM Studio not started yet, say) is asked again, less and
+ * less often, until it answers: `failed` says so meanwhile, and `ready()` waits. An endpoint that
+ * answers wrongly (401, 404, not an embeddings API) fails for good.
+ */
+async function connectEndpoint(
+  settings: Extract<Config['embeddings'], { provider: 'openai' }>,
+  deps: EmbeddingsDeps,
+  signal: AbortSignal,
+  report: (error: string) => void,
+): Promise<EmbeddingProvider> {
+  const options = {
+    url: settings.url,
+    model: settings.model,
+    apiKey: settings.apiKey,
+    dispatcher: deps.dispatcher,
+  };
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await connectOpenAIProvider(options, signal);
+    } catch (error) {
+      if (!(error instanceof EmbeddingError) || !error.transient || signal.aborted) throw error;
+      const waitMs = Math.min(MAX_RECONNECT_MS, (deps.reconnectMs ?? 5_000) * 2 ** attempt);
+      const line = `${error.message}; trying again in ${Math.ceil(waitMs / 1000)} s`;
+      report(line);
+      if (attempt === 0)
+        deps.logger.warn(`Search by meaning waits for its endpoint (${line}); search stays by words.`);
+      await sleep(waitMs, undefined, { signal, ref: false });
+    }
+  }
 }
 
 async function isDirectory(candidate: string): Promise<boolean> {

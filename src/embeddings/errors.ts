@@ -13,10 +13,17 @@ export type EmbeddingErrorCode =
 export class EmbeddingError extends Error {
   override readonly name: string = 'EmbeddingError';
   readonly code: EmbeddingErrorCode;
+  /** The failure may pass by itself (an endpoint down, overloaded or slow): worth trying later. */
+  readonly transient: boolean;
 
-  constructor(code: EmbeddingErrorCode, message: string, options: { cause?: unknown } = {}) {
+  constructor(
+    code: EmbeddingErrorCode,
+    message: string,
+    options: { cause?: unknown; transient?: boolean } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
+    this.transient = options.transient ?? false;
   }
 }
 

@@ -89,7 +89,9 @@ class EndpointClient {
         attempt < retries
           ? retryDelayMs(attempt, outcome.retryAfterMs, this.options.random ?? Math.random, DEFAULT_BACKOFF)
           : undefined;
-      if (!outcome.transient || delay === undefined) throw outcome.error;
+      if (!outcome.transient || delay === undefined) {
+        throw new EmbeddingError(outcome.error.code, outcome.error.message, { transient: outcome.transient });
+      }
       await sleep(delay, undefined, signal ? { signal } : undefined);
     }
   }

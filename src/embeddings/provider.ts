@@ -28,7 +28,11 @@ export interface Embeddings {
   status(): EmbeddingsStatus;
   /** The provider when ready, else undefined: the caller searches by words alone. */
   provider(): EmbeddingProvider | undefined;
-  /** Settles once the provider is ready (with it) or has failed or is off (undefined). Never rejects. */
+  /**
+   * Settles once the provider is ready (with it) or has failed for good or is off (undefined).
+   * Never rejects. While an endpoint is unreachable it is asked again, less and less often: the
+   * status is `failed` (saying when it tries again) and this stays pending until it answers.
+   */
   ready(): Promise<EmbeddingProvider | undefined>;
   close(): Promise<void>;
 }

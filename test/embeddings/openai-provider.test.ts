@@ -194,8 +194,31 @@ describe('embeddings from an endpoint, as the server starts them', () => {
     });
     await embeddings.close();
 
+    // Down at start (every try of the first connect answered 503): asked again until it answers.
+    endpoint.script = [503, 503, 503, 503];
+    const waiting = createEmbeddings(loadConfig({ env }), { logger, reconnectMs: 50 });
+    await expect
+      .poll(() => waiting.status(), { timeout: 10_000 })
+      .toMatchObject({
+        state: 'failed',
+        error: expect.stringMatching(/answered HTTP 503; trying again in 1 s$/),
+      });
+    expect((await waiting.ready())?.dimensions).toBe(8);
+    expect(waiting.status()).toMatchObject({ state: 'ready' });
+    expect(lines.join('')).toContain('Search by meaning waits for its endpoint');
+    await waiting.close();
+
+    // Closed while it waits to ask again: it stops, and ready() settles without a provider.
+    endpoint.script = Array(40).fill(503);
+    const closing = createEmbeddings(loadConfig({ env }), { logger, reconnectMs: 60_000 });
+    await expect.poll(() => closing.status().state, { timeout: 10_000 }).toBe('failed');
+    await closing.close();
+    expect(await closing.ready()).toBeUndefined();
+    endpoint.script = [];
+
+    // A wrong answer (here a refused key) fails for good: ready() settles without a provider.
     endpoint.script = [401];
-    const failing = createEmbeddings(loadConfig({ env }), { logger });
+    const failing = createEmbeddings(loadConfig({ env }), { logger, reconnectMs: 50 });
     await failing.ready();
     expect(failing.status()).toMatchObject({ state: 'failed', error: expect.stringContaining('HTTP 401') });
     expect(JSON.stringify(failing.status())).not.toContain(KEY);
