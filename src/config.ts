@@ -88,9 +88,14 @@ export function isLoopbackHost(hostname: string): boolean {
 // (the emulator), https everywhere else.
 const url = z
   .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
-  .refine((value) => new URL(value).protocol === 'https:' || LOOPBACK_HOSTS.has(new URL(value).hostname), {
-    message: 'must use https (plain http only for 127.0.0.1 or localhost)',
-  });
+  // zod runs a refinement even after the URL check failed: one that is not a URL is left to that.
+  .refine(
+    (value) =>
+      !URL.canParse(value) ||
+      new URL(value).protocol === 'https:' ||
+      LOOPBACK_HOSTS.has(new URL(value).hostname),
+    { message: 'must use https (plain http only for 127.0.0.1 or localhost)' },
+  );
 const dir = z.string().min(1, 'must be a directory path');
 const PORT_RANGE = 'must be a port number from 0 to 65535';
 const port = z

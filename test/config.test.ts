@@ -194,6 +194,14 @@ describe('messages a person can act on', () => {
     expect(loadConfig({ env: { ...base, MEMORAM_LOG_LEVEL: '' } }).logLevel).toBe('info');
   });
 
+  it('says a URL that is not one is not one', () => {
+    for (const value of ['nope', 'http://', '://x']) {
+      expect(messageOf(() => loadConfig({ argv: ['--api-url', value], env: base }))).toBe(
+        'Invalid value for --api-url / MEMORAM_API_URL: must be an http(s) URL.',
+      );
+    }
+  });
+
   it('takes an IPv6 host in brackets as the address inside them', () => {
     expect(loadConfig({ argv: ['--host', '[::1]'], env: base }).http.host).toBe('::1');
   });
