@@ -270,3 +270,28 @@ describe('the memory page’s guard, in the browser', () => {
     expect((await store.read([memoryId])).memories).toHaveLength(1);
   });
 });
+
+describe('a page started read-only', () => {
+  it('shows the memories and refuses every write', async () => {
+    const readOnly = await startPage({ ...home.env, MEMORAM_READ_ONLY: '1' });
+    try {
+      const origin = readOnly.origin;
+      const exchanged = await fetch(readOnly.url, { redirect: 'manual' });
+      const session = exchanged.headers.getSetCookie()[0]!.split(';')[0]!;
+      const shell = await (await fetch(`${origin}/`, { headers: { cookie: session } })).text();
+      const token = /name="memoram-csrf" content="([^"]+)"/.exec(shell)![1]!;
+      const facts = await (await fetch(`${origin}/api/facts`, { headers: { cookie: session } })).json();
+      expect(facts).toMatchObject({ read_only: true, memories: 1 });
+      const write = await fetch(`${origin}/api/delete`, {
+        method: 'POST',
+        headers: { cookie: session, origin, 'x-memoram-csrf': token, 'content-type': 'application/json' },
+        body: JSON.stringify({ ids: [memoryId] }),
+      });
+      expect(write.status).toBe(403);
+      expect(await write.json()).toMatchObject({ error: 'READ_ONLY' });
+      expect(await store.count()).toBe(1);
+    } finally {
+      await readOnly.stop();
+    }
+  });
+});
