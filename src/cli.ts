@@ -88,13 +88,27 @@ function setup(
   };
 }
 
-async function withService<T>(config: Readonly<Config>, logger: Logger, work: (c: Connection) => Promise<T>) {
+/**
+ * `embedded`: with the embedding model, waited for (an import stores each memory's vector with it,
+ * rather than leave the whole store to the next server's background fill).
+ */
+async function withService<T>(
+  config: Readonly<Config>,
+  logger: Logger,
+  work: (c: Connection) => Promise<T>,
+  embedded = false,
+) {
   const { openConnection } = await import('./connection/open-connection.js');
-  const connection = await openConnection(config, logger);
+  const embeddings = embedded
+    ? (await import('./embeddings/embeddings.js')).createEmbeddings(config, { logger })
+    : undefined;
+  await embeddings?.ready();
+  const connection = await openConnection(config, logger, embeddings);
   try {
     return await work(connection);
   } finally {
     await connection.close();
+    await embeddings?.close();
   }
 }
 
@@ -182,8 +196,11 @@ const COMMANDS: Record<string, Command> = {
       throw new ConfigError('import writes memories; unset --read-only / MEMORAM_READ_ONLY.');
     const { importMemories, readImportFile } = await import('./commands/transfer.js');
     const entries = await readImportFile(file);
-    const report = await withService(config, logger, (connection) =>
-      importMemories(connection.service(), entries),
+    const report = await withService(
+      config,
+      logger,
+      (connection) => importMemories(connection.service(), entries),
+      true,
     );
     // Counted from 1, as a person counts the entries of the file.
     for (const failure of report.failed)

@@ -11,6 +11,7 @@ import { setFlagsFromString } from 'node:v8';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import type { Config } from '../config.js';
 import { openConnection } from '../connection/open-connection.js';
+import { createEmbeddings } from '../embeddings/embeddings.js';
 import type { Logger } from '../log/logger.js';
 import { type HttpServer, isLoopbackHost, startHttpServer } from '../mcp/http.js';
 import { describeHttpAuth, resolveHttpAuth } from '../mcp/http-token.js';
@@ -49,7 +50,9 @@ function untilSignal(): Promise<string> {
 
 export async function serve(config: Readonly<Config>, logger: Logger, version: string): Promise<number> {
   keepYoungGenerationSmall();
-  const connection = await openConnection(config, logger);
+  // Gets ready in the background: until it is, search is by words.
+  const embeddings = createEmbeddings(config, { logger });
+  const connection = await openConnection(config, logger, embeddings);
   const signalled = untilSignal();
   const transport = new LineStdioTransport({ logger });
   const handle = serveStdio(
@@ -82,6 +85,7 @@ export async function serve(config: Readonly<Config>, logger: Logger, version: s
   clearTimeout(warmUp);
   await handle.close().catch((error) => logger.warn('closing the transport failed', { error }));
   await connection.close();
+  await embeddings.close();
   return 0;
 }
 
@@ -104,7 +108,8 @@ export async function serveHttp(
   keepYoungGenerationSmall();
   // Before the store opens: no token off loopback is refused, the memories would be open to the network.
   const auth = await resolveHttpAuth(config, options.noToken);
-  const connection = await openConnection(config, logger);
+  const embeddings = createEmbeddings(config, { logger });
+  const connection = await openConnection(config, logger, embeddings);
   const signalled = untilSignal();
   let server: HttpServer;
   // The memory page beside /mcp, on loopback only: it is for the person at this machine.
@@ -126,6 +131,7 @@ export async function serveHttp(
     port = Number(new URL(server.url).port);
   } catch (error) {
     await connection.close();
+    await embeddings.close();
     throw listenError(error, config.http.host, config.http.port) ?? error;
   }
   // Always printed, whatever the log level: with --port 0 it is how the user learns the port.
@@ -137,5 +143,6 @@ export async function serveHttp(
   logger.info(`shutting down (${reason})`);
   await server.close().catch((error) => logger.warn('closing the HTTP server failed', { error }));
   await connection.close();
+  await embeddings.close();
   return 0;
 }

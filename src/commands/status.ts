@@ -1,6 +1,7 @@
 /**
- * `memoram-mcp status`: which backend is in use, the connection state, and how many memories there
- * are. Never prints a key or token.
+ * `memoram-mcp status`: which backend is in use, the connection state, how many memories there
+ * are, and search by meaning: whether it is on, with which model, and how many memories have a
+ * vector (read from the store, without loading the model). Never prints a key or token.
  */
 import type { Config } from '../config.js';
 import type { ConnectionState } from '../connection/connection.js';
@@ -21,6 +22,18 @@ export interface StatusReport {
   /** The current scope a server started here would have (a client's roots may change it). */
   scope: string | null;
   scope_reason: string;
+  /** `off (why)` or the configured model. */
+  search_by_meaning: string;
+  /** Vectors stored, by model id: a running server fills in the rest in the background. */
+  vectors: { model: string; count: number }[];
+}
+
+function configuredMeaning(config: Readonly<Config>): string {
+  const settings = config.embeddings;
+  if (settings.provider === 'off') return `off (${settings.reason})`;
+  return settings.provider === 'local'
+    ? `on (${settings.model})`
+    : `on (${settings.model} at ${settings.url})`;
 }
 
 export async function collectStatus(config: Readonly<Config>, logger: Logger): Promise<StatusReport> {
@@ -36,9 +49,12 @@ export async function collectStatus(config: Readonly<Config>, logger: Logger): P
       ...('access_request_id' in state ? { access_request_id: state.access_request_id } : {}),
       memory_count: null,
       ...scopeOf(config),
+      search_by_meaning: configuredMeaning(config),
+      vectors: [],
     };
     if (state.state === 'local' || state.state === 'authorized') {
       report.memory_count = await connection.service().count();
+      report.vectors = await connection.service().vectorCounts();
     }
     return report;
   } finally {
@@ -79,6 +95,11 @@ export function formatStatus(report: StatusReport): string {
     ['access request', report.access_request_id],
     ['memories', report.memory_count ?? undefined],
     ['scope', `${report.scope ?? 'none'} (${report.scope_reason})`],
+    ['by meaning', report.search_by_meaning],
+    ...report.vectors.map(({ model, count }): [string, string] => [
+      'vectors',
+      `${count}${report.memory_count === null ? '' : ` of ${report.memory_count}`} (${model})`,
+    ]),
   ];
   const lines = rows
     .filter(([, value]) => value !== undefined)

@@ -11,6 +11,7 @@ import type { ConsentSettings } from '../auth/consent.js';
 import { CredentialStore, type Credentials, profileId } from '../auth/credentials.js';
 import { AuthorizationFlow } from '../auth/flow.js';
 import type { Config } from '../config.js';
+import type { Embeddings } from '../embeddings/provider.js';
 import type { Logger } from '../log/logger.js';
 import { MemoramClient } from '../memoram/client.js';
 import { MemoramError } from '../memory/errors.js';
@@ -38,6 +39,8 @@ export interface RemoteConnectionOptions {
    * API URL. Without it the replica is kept in memory, for this process only.
    */
   replica?: { dataDir: string; configDir: string; apiUrl: string };
+  /** The server's embedding model, for search by meaning in the replica. */
+  embeddings?: Embeddings | undefined;
 }
 
 export class RemoteConnection implements Connection {
@@ -60,7 +63,7 @@ export class RemoteConnection implements Connection {
     options.flow.resume();
   }
 
-  static open(config: Readonly<Config>, logger: Logger): RemoteConnection {
+  static open(config: Readonly<Config>, logger: Logger, embeddings?: Embeddings): RemoteConnection {
     if (!config.apiKey) throw new MemoramError('BAD_CONFIG', 'MEMORAM_API_KEY is not set.');
     const client = new MemoramClient({ apiUrl: config.apiUrl, apiKey: config.apiKey, logger });
     const store = new CredentialStore(config.configDir, profileId(config.apiUrl, config.apiKey));
@@ -72,7 +75,7 @@ export class RemoteConnection implements Connection {
       oauth: consentSettings(config),
     });
     const replica = { dataDir: config.dataDir, configDir: config.configDir, apiUrl: config.apiUrl };
-    return new RemoteConnection({ client, flow, logger, replica });
+    return new RemoteConnection({ client, flow, logger, replica, embeddings });
   }
 
   /** Opens (creating if need be) the user's shared replica file. */
@@ -109,6 +112,7 @@ export class RemoteConnection implements Connection {
       logger,
       refreshIntervalMs: this.options.refreshIntervalMs,
       openReplica: this.replicaOpener(credentials.user_id),
+      embeddings: this.options.embeddings,
       onBackgroundError: (error) => logger.warn('refreshing the memory index from Memoram failed', { error }),
     });
     const previous = this.memory;

@@ -148,12 +148,14 @@ async function status({ connection, currentScope }: SessionDeps) {
     connection.status();
   const service = currentService(connection);
   const scope = await currentScope.settled();
+  const meaning = service?.searchByMeaning();
   return {
     backend: connection.backend,
     ...state,
     memory_count: service ? await service.count() : null,
     scope: scope.name,
     scope_reason: scope.reason,
+    ...(meaning ? { search_by_meaning: meaning } : {}),
   };
 }
 

@@ -23,6 +23,7 @@ import type {
   MemoryPatch,
   NewMemory,
   ScopeInfo,
+  SearchByMeaningStatus,
   SearchPage,
   SearchParams,
   SimilarMemory,
@@ -266,6 +267,15 @@ export class MemoryService {
   }
 
   /** The scopes in use with their memory counts (global, as name null, first). */
+  /** Search by meaning's state (the model, the vectors filled in); undefined without a model. */
+  searchByMeaning(): SearchByMeaningStatus | undefined {
+    return this.backend.searchByMeaning?.();
+  }
+
+  async vectorCounts(signal?: AbortSignal): Promise<{ model: string; count: number }[]> {
+    return (await this.backend.vectorCounts?.(signal)) ?? [];
+  }
+
   async listScopes(signal?: AbortSignal): Promise<ScopeInfo[]> {
     return this.backend.listScopes(signal);
   }

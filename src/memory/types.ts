@@ -3,6 +3,12 @@
  * wherever memories live (the local SQLite store, or Memoram). Backends hand out decrypted
  * memories; keys, ciphertext and wire formats stay behind this line.
  */
+import type { EmbeddingsStatus } from '../embeddings/provider.js';
+
+/** The embedding model's state and, once it is ready, the memories with a vector of it. */
+export type SearchByMeaningStatus = EmbeddingsStatus & {
+  vectors?: { embedded: number; total: number; filling: boolean };
+};
 
 export interface Memory {
   id: string;
@@ -162,5 +168,9 @@ export interface MemoryBackend {
   listTags(scopes: ScopeFilter | undefined, signal?: AbortSignal): Promise<TagInfo[]>;
   /** The scopes in use, global first, then the fullest. */
   listScopes(signal?: AbortSignal): Promise<ScopeInfo[]>;
+  /** Search by meaning: the model's state and how far the vectors are; absent without a model. */
+  searchByMeaning?(): SearchByMeaningStatus | undefined;
+  /** The vectors stored, by model id (status, without loading a model). */
+  vectorCounts?(signal?: AbortSignal): Promise<{ model: string; count: number }[]>;
   close(): Promise<void>;
 }

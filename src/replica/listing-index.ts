@@ -15,6 +15,7 @@ import { setTimeout as delay, setImmediate } from 'node:timers/promises';
 import { untilAborted } from '../async/until-aborted.js';
 import type { Memory } from '../memory/types.js';
 import { MemoryDatabase } from '../store/memory-db.js';
+import type { MemoryVector } from '../store/vector-table.js';
 
 /** How many listed memories are written between two turns of the event loop. */
 const PULL_BATCH = 500;
@@ -36,6 +37,8 @@ export interface ListingIndexOptions {
   fingerprint: (content: string, scope: string | null) => string;
   refreshIntervalMs?: number | undefined;
   onBackgroundError?: ((error: unknown) => void) | undefined;
+  /** Called once the replica is open and after each listing was applied (vectors are filled in then). */
+  onLoaded?: (() => void) | undefined;
   now?: (() => number) | undefined;
 }
 
@@ -58,6 +61,11 @@ export class ListingIndex {
     this.now = options.now ?? Date.now;
   }
 
+  /** The replica once open, else undefined. */
+  get openDb(): MemoryDatabase | undefined {
+    return this.database;
+  }
+
   /** The replica; only after `ready()`. */
   get db(): MemoryDatabase {
     if (!this.database) throw new Error('the replica is not open yet');
@@ -73,6 +81,7 @@ export class ListingIndex {
         throw new Error('the replica is closed');
       }
       this.database = db;
+      queueMicrotask(() => this.options.onLoaded?.());
       const listedAt = Number(db.getMeta(LISTED_AT) ?? Number.NaN);
       if (Number.isFinite(listedAt)) {
         this.warmed = true;
@@ -168,6 +177,7 @@ export class ListingIndex {
       db.setMeta(LISTED_AT, String(now));
       this.lastSync = now;
       this.warmed = true;
+      this.options.onLoaded?.();
     } finally {
       this.writesDuringPull = undefined;
       this.releaseLease(db);
@@ -237,21 +247,22 @@ export class ListingIndex {
     });
   }
 
-  private put(memory: Memory): void {
-    this.db.put(memory, memory.unreadable ? null : this.options.fingerprint(memory.content, memory.scope));
+  private put(memory: Memory, vector?: MemoryVector): void {
+    const fingerprint = memory.unreadable ? null : this.options.fingerprint(memory.content, memory.scope);
+    this.db.put(memory, fingerprint, undefined, vector);
   }
 
-  private write(id: string, memory: Memory | null): void {
-    if (memory) this.put(memory);
+  private write(id: string, memory: Memory | null, vector?: MemoryVector): void {
+    if (memory) this.put(memory, vector);
     else {
       this.db.delete(id);
       this.bury(this.db, id);
     }
   }
 
-  /** Applies one of this process's writes (or a fresh read): null deletes. */
-  apply(id: string, memory: Memory | null): void {
-    this.write(id, memory);
+  /** Applies one of this process's writes (or a fresh read), with its vector if known: null deletes. */
+  apply(id: string, memory: Memory | null, vector?: MemoryVector): void {
+    this.write(id, memory, vector);
     this.writesDuringPull?.set(id, memory);
   }
 

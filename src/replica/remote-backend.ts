@@ -7,6 +7,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { DecryptionError, keyFromHex, open, scopedFingerprint, seal } from '../crypto/codec.js';
+import type { Embeddings } from '../embeddings/provider.js';
 import type { Logger } from '../log/logger.js';
 import type { MemoramClient } from '../memoram/client.js';
 import { isMissingBlob, toDomainError, unconfirmedCreate, wroteNothing } from '../memoram/remote-errors.js';
@@ -20,6 +21,7 @@ import type {
   MemoryPatch,
   ScopeFilter,
   ScopeInfo,
+  SearchByMeaningStatus,
   SearchPage,
   SearchParams,
   SimilarMemory,
@@ -27,6 +29,7 @@ import type {
   UpdatedMemory,
 } from '../memory/types.js';
 import type { MemoryDatabase } from '../store/memory-db.js';
+import { VectorFill } from '../store/vector-fill.js';
 import { CLAIM_RENEW_MS, claimCreate, releaseClaim, renewClaim } from './create-claims.js';
 import { ListingIndex } from './listing-index.js';
 import { scopeFromTags, tagsWithScope } from './scope-tag.js';
@@ -52,6 +55,8 @@ export interface RemoteBackendOptions {
   /** Opens the shared replica file (replica-file.ts); without it the index lives in memory. */
   openReplica?: (() => Promise<MemoryDatabase>) | undefined;
   onBackgroundError?: ((error: unknown) => void) | undefined;
+  /** The server's embedding model: the replica computes its own vectors, which never go to Memoram. */
+  embeddings?: Embeddings | undefined;
 }
 
 function toMeta(blob: MemoryBlobResponse): Omit<Memory, 'content'> {
@@ -73,6 +78,8 @@ function toMeta(blob: MemoryBlobResponse): Omit<Memory, 'content'> {
 export class RemoteBackend implements MemoryBackend {
   readonly kind = 'memoram';
   private readonly index: ListingIndex;
+  /** Vectors for search by meaning, computed here from the plaintext. */
+  private readonly vectors: VectorFill | undefined;
   private credentials: RemoteCredentials;
   private key: Buffer;
   /**
@@ -107,7 +114,12 @@ export class RemoteBackend implements MemoryBackend {
       fingerprint: (content, scope) => this.fingerprint(content, scope),
       refreshIntervalMs: options.refreshIntervalMs,
       onBackgroundError: options.onBackgroundError,
+      onLoaded: () => this.vectors?.schedule(),
     });
+    this.vectors =
+      options.embeddings &&
+      new VectorFill(() => this.index.openDb, options.embeddings, { logger: options.logger });
+    this.vectors?.start();
   }
 
   get keyVersion(): number {
@@ -204,7 +216,18 @@ export class RemoteBackend implements MemoryBackend {
 
   async search(params: SearchParams, now: number, signal?: AbortSignal): Promise<SearchPage> {
     await this.index.refresh(signal);
-    return this.index.db.search(params, now);
+    const query = await this.vectors?.queryVector(params.query, signal);
+    return this.index.db.search(params, now, query);
+  }
+
+  searchByMeaning(): SearchByMeaningStatus | undefined {
+    return this.vectors?.status();
+  }
+
+  async vectorCounts(signal?: AbortSignal): Promise<{ model: string; count: number }[]> {
+    await this.index.ready();
+    if (signal?.aborted) throw signal.reason;
+    return this.index.db.vectorCounts();
   }
 
   async count(signal?: AbortSignal): Promise<number> {
@@ -316,7 +339,7 @@ export class RemoteBackend implements MemoryBackend {
     // A post that got no answer may still land: keep watching for its twin.
     if (unsettled) this.uncertain.remember(fingerprint, { sealed, since, id: blob.id });
     const memory = { ...toMeta(blob), content: fields.content };
-    this.index.apply(memory.id, memory);
+    this.index.apply(memory.id, memory, await this.vectors?.vectorOf(memory));
     return { memory, deduplicated: false, similar };
   }
 
@@ -371,11 +394,8 @@ export class RemoteBackend implements MemoryBackend {
       await this.get([updated.id], signal).catch(() => []);
       return;
     }
-    this.index.apply(updated.id, {
-      ...updated,
-      content,
-      ...(stillUnreadable ? { unreadable: true as const } : {}),
-    });
+    const memory = { ...updated, content, ...(stillUnreadable ? { unreadable: true as const } : {}) };
+    this.index.apply(updated.id, memory, stillUnreadable ? undefined : await this.vectors?.vectorOf(memory));
   }
 
   async delete(id: string, signal?: AbortSignal): Promise<boolean> {
@@ -419,6 +439,8 @@ export class RemoteBackend implements MemoryBackend {
 
   /** The client belongs to the connection, which outlives any one backend. */
   async close(): Promise<void> {
+    this.vectors?.close();
+    await this.vectors?.idle();
     this.index.close();
   }
 }

@@ -20,6 +20,7 @@ import type {
   NewMemory,
   ScopeFilter,
   ScopeInfo,
+  SearchByMeaningStatus,
   SearchPage,
   SearchParams,
   TagInfo,
@@ -27,7 +28,7 @@ import type {
 import { indexMergeFailed } from './index-upkeep.js';
 import { convertLegacyStore } from './legacy-store.js';
 import { MemoryDatabase } from './memory-db.js';
-import { VectorFill, type VectorFillStatus } from './vector-fill.js';
+import { VectorFill } from './vector-fill.js';
 
 export const LOCAL_USER_ID = 'local';
 
@@ -47,8 +48,12 @@ export class LocalBackend implements MemoryBackend {
     this.vectors?.start();
   }
 
-  embeddingStatus(): VectorFillStatus | undefined {
+  searchByMeaning(): SearchByMeaningStatus | undefined {
     return this.vectors?.status();
+  }
+
+  async vectorCounts(): Promise<{ model: string; count: number }[]> {
+    return this.db.vectorCounts();
   }
 
   fingerprint(content: string, scope: string | null): string {

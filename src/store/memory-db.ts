@@ -412,6 +412,17 @@ export class MemoryDatabase {
     });
   }
 
+  /** The vectors stored, by model id. */
+  vectorCounts(): { model: string; count: number }[] {
+    return this.guard(
+      () =>
+        this.sql(
+          `SELECT m.name AS model, count(*) AS count FROM memory_vectors v JOIN vector_models m ON m.id = v.model
+           GROUP BY v.model ORDER BY count DESC`,
+        ).all() as { model: string; count: number }[],
+    );
+  }
+
   /** The highest rowid: where the background fill starts. */
   lastRowid(): number {
     return this.guard(() => Number(this.sql('SELECT coalesce(max(rowid), 0) FROM memories').pluck().get()));

@@ -11,8 +11,9 @@
  * take part, and with none the search is by words alone.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { EmbeddingProvider, Embeddings, EmbeddingsStatus } from '../embeddings/provider.js';
+import type { EmbeddingProvider, Embeddings } from '../embeddings/provider.js';
 import type { Logger } from '../log/logger.js';
+import type { SearchByMeaningStatus } from '../memory/types.js';
 import type { MemoryDatabase } from './memory-db.js';
 import { type EmbeddedFields, embeddingText, type MemoryVector, type QueryVector } from './vector-table.js';
 
@@ -22,11 +23,6 @@ const BATCH = 32;
 const SPAN = 4096;
 /** How often a fill pass runs again, for memories another process wrote without a vector. */
 const REPASS_MS = 300_000;
-
-export type VectorFillStatus = EmbeddingsStatus & {
-  /** Memories with a vector of the current model, of all memories, and whether a fill runs. */
-  vectors?: { embedded: number; total: number; filling: boolean };
-};
 
 export interface VectorFillOptions {
   logger?: Logger | undefined;
@@ -132,7 +128,7 @@ export class VectorFill {
   }
 
   /** The model's state, and once it is ready how far the store's vectors are. */
-  status(): VectorFillStatus {
+  status(): SearchByMeaningStatus {
     const state = this.embeddings.status();
     const provider = this.embeddings.provider();
     const db = this.db();

@@ -92,12 +92,12 @@ describe('search by meaning', () => {
     opened.pop();
     const embeddings = testEmbeddings(synonymProvider(), 'loading');
     const { backend, service } = await open(embeddings);
-    expect(backend.embeddingStatus()).toMatchObject({ state: 'loading' });
+    expect(backend.searchByMeaning()).toMatchObject({ state: 'loading' });
     expect(await top(service, 'What pet does the user have?')).not.toContain('Golden retriever');
     embeddings.makeReady();
     await embeddings.ready();
     await backend.vectors!.idle();
-    expect(backend.embeddingStatus()).toMatchObject({
+    expect(backend.searchByMeaning()).toMatchObject({
       state: 'ready',
       vectors: { embedded: CORPUS.length, total: CORPUS.length, filling: false },
     });
@@ -118,7 +118,7 @@ describe('search by meaning', () => {
     embeddings.makeReady();
     await embeddings.ready();
     await backend.vectors!.idle();
-    expect(backend.embeddingStatus()).toMatchObject({ vectors: { embedded: CORPUS.length } });
+    expect(backend.searchByMeaning()).toMatchObject({ vectors: { embedded: CORPUS.length } });
     expect(backend.db.vectorProgress('test:a').embedded).toBe(0);
     expect(await top(service, 'What pet does the user have?')).toContain('Golden retriever');
   });
@@ -129,7 +129,7 @@ describe('search by meaning', () => {
     await fill(service);
     embeddings.fail('model.safetensors is truncated');
     await embeddings.ready();
-    expect(backend.embeddingStatus()).toMatchObject({ state: 'failed' });
+    expect(backend.searchByMeaning()).toMatchObject({ state: 'failed' });
     expect(await top(service, 'marathon')).toEqual(['Marathon']);
   });
 

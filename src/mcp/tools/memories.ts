@@ -65,14 +65,14 @@ export const searchMemories = defineTool({
   name: 'search_memories',
   title: 'Search memories',
   description:
-    'Search the user’s memories at the start of a task and when the user refers to past context. ' +
-    'Returns compact hits, best first; read_memories gives full content.',
+    'Search the user’s memories, by words and meaning, at the start of a task and when the user mentions the past. ' +
+    'Compact hits, best first; read_memories gives full content.',
   input: z.object({
     query: z
       .string()
       .max(LIMITS.queryChars, `query must be at most ${LIMITS.queryChars} characters`)
       .optional()
-      .describe('Omit for the most recent memories.'),
+      .describe('A question or words; omit for newest.'),
     tags: TagsSchema.optional().describe('Any of these tags.'),
     min_importance: UnitSchema.optional(),
     source: SourceSchema.optional(),
