@@ -4,9 +4,8 @@
  */
 import type { Config } from '../config.js';
 import type { Connection } from '../connection/connection.js';
-import type { MemoryBackend } from '../memory/types.js';
+import type { SearchByMeaningStatus } from '../memory/types.js';
 import { replicaFile } from '../replica/replica-file.js';
-import type { VectorFillStatus } from '../store/vector-fill.js';
 import type { StoreFacts } from './wire.js';
 
 export function storeFacts(config: Readonly<Config>, connection: Connection): Omit<StoreFacts, 'memories'> {
@@ -30,13 +29,12 @@ export function storeFacts(config: Readonly<Config>, connection: Connection): Om
 
 /** Search by meaning's state, where the backend has one (the local store's vector fill). */
 function embeddingsText(connection: Connection): string | undefined {
-  let backend: MemoryBackend & { embeddingStatus?: () => VectorFillStatus | undefined };
+  let status: SearchByMeaningStatus | undefined;
   try {
-    backend = connection.service().backend;
+    status = connection.service().searchByMeaning();
   } catch {
     return undefined;
   }
-  const status = backend.embeddingStatus?.();
   if (!status) return undefined;
   switch (status.state) {
     case 'off':
