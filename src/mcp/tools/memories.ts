@@ -65,14 +65,14 @@ export const searchMemories = defineTool({
   name: 'search_memories',
   title: 'Search memories',
   description:
-    'Search the user’s memories, by words and meaning, at the start of a task and when the user mentions the past. ' +
+    'Search the user’s memories by words and meaning when a task starts or the user mentions the past. ' +
     'Compact hits, best first; read_memories gives full content.',
   input: z.object({
     query: z
       .string()
       .max(LIMITS.queryChars, `query must be at most ${LIMITS.queryChars} characters`)
       .optional()
-      .describe('A question or words; omit for newest.'),
+      .describe('Words or a question; omit: newest.'),
     tags: TagsSchema.optional().describe('Any of these tags.'),
     min_importance: UnitSchema.optional(),
     source: SourceSchema.optional(),
