@@ -7,6 +7,7 @@
  * Once the client's handshake is likely answered, the store is read once in the background (its
  * schema and a count), so the first request does not pay for opening it.
  */
+import os from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import type { Config } from '../config.js';
@@ -40,13 +41,28 @@ function keepYoungGenerationSmall(): void {
  * serving: a client (or a test) may signal as soon as it reads that line, and a signal that comes
  * before its listener ends the process by the signal's default action, without closing the
  * database. One that comes while the store opens still does that; the store survives a kill.
+ *
+ * A second signal of either kind, while shutdown drains, ends the process at once (a user
+ * pressing Ctrl-C again means it), with the shell's code for death by that signal.
  */
 function untilSignal(): Promise<string> {
   return new Promise((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
+    const first = (signal: NodeJS.Signals) => {
+      for (const name of SIGNALS) {
+        process.off(name, first);
+        process.once(name, again);
+      }
+      resolve(signal);
+    };
+    const again = (signal: NodeJS.Signals) => {
+      process.stderr.write(`memoram-mcp: ${signal} again during shutdown: exiting now\n`);
+      process.exit(128 + (os.constants.signals[signal] ?? 0));
+    };
+    for (const name of SIGNALS) process.on(name, first);
   });
 }
+
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 export async function serve(config: Readonly<Config>, logger: Logger, version: string): Promise<number> {
   keepYoungGenerationSmall();

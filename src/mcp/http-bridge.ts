@@ -4,9 +4,11 @@
  * Response is written back with backpressure, SSE streams included. The SDK's own Node adapter
  * would bring a web framework along for these few lines.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { Logger } from '../log/logger.js';
 
 /** A request as the SDK reads it, or the answer to one that no fetch Request can represent. */
 export type Converted = { request: Request } | { refusal: Response };
@@ -163,3 +165,36 @@ export function rawJsonRpcError(status: number, reason: string, message: string,
     `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n${extra}\r\n${body}`
   );
 }
+
+/**
+ * node:http answers a request it cannot parse with a bare status and no body, and drops CONNECT
+ * without a word; here both get a status and a one-line JSON-RPC error, like every other refusal.
+ */
+export function answerWhatNodeRefuses(server: Server, answering: WeakSet<Socket>, logger: Logger): void {
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    logger.debug('malformed HTTP request refused', { reason: error.code ?? error.message });
+    // Never into a response already under way on this connection: that would corrupt it.
+    if (socket.writable && !answering.has(socket)) {
+      const [status, reason, text] = CLIENT_ERRORS[error.code ?? ''] ?? CLIENT_ERRORS.default!;
+      socket.write(rawJsonRpcError(status, reason, text));
+    }
+    socket.destroy();
+  });
+  server.on('connect', (_req: IncomingMessage, socket: Socket) => {
+    socket.on('error', () => {});
+    socket.end(
+      rawJsonRpcError(
+        405,
+        'Method Not Allowed',
+        `Method not allowed: CONNECT is not served here; use ${ALLOWED_METHODS}.`,
+        `allow: ${ALLOWED_METHODS}\r\n`,
+      ),
+    );
+  });
+}
+
+const CLIENT_ERRORS: Record<string, [number, string, string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large', 'Request headers too large.'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', 'Request timeout: the request came too slowly.'],
+  default: [400, 'Bad Request', 'Bad request: this is not an HTTP request the server can read.'],
+};

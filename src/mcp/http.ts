@@ -6,20 +6,17 @@
  * others' writes at once.
  *
  * Whatever bytes a client sends are answered with a status and a one-line JSON-RPC error, never a
- * crash: node:http's own refusals (a request it cannot parse, CONNECT) here, a method or target
- * fetch cannot represent in the conversion (http-bridge.ts). Then, in this order: the Host and
- * Origin checks against DNS rebinding (the SDK's validators), the path, then the bearer token
- * when one is configured. Bodies are bounded by the
- * SDK (413 past the bound); slow clients by the node:http timeouts; abandoned sessions by expiry.
- * A request for a tool or prompt named like an Object.prototype property is answered here.
+ * crash: node:http's own refusals (a request it cannot parse, CONNECT) and a method or target
+ * fetch cannot represent are answered in the conversion (http-bridge.ts). Then each path brings
+ * its own checks: the memory page (src/ui/) its Host, Origin and cookie; /mcp, in this order, the
+ * Host and Origin checks against DNS rebinding (the SDK's validators), then the bearer token when
+ * one is configured. Bodies are bounded by the SDK (413 past
+ * the bound); slow clients by the node:http timeouts; abandoned sessions by expiry; shutdown
+ * drains without resets (http-drain.ts). A request for a tool or prompt named like an
+ * Object.prototype property is answered here.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import {
-  createServer as createNodeServer,
-  type IncomingMessage,
-  type Server as NodeServer,
-  type ServerResponse,
-} from 'node:http';
+import { createServer as createNodeServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import os from 'node:os';
 import {
@@ -34,13 +31,8 @@ import {
 } from '@modelcontextprotocol/server';
 import type { Connection } from '../connection/connection.js';
 import type { Logger } from '../log/logger.js';
-import {
-  ALLOWED_METHODS,
-  jsonRpcError,
-  rawJsonRpcError,
-  sendWebResponse,
-  toWebRequest,
-} from './http-bridge.js';
+import { answerWhatNodeRefuses, jsonRpcError, sendWebResponse, toWebRequest } from './http-bridge.js';
+import { createDrain } from './http-drain.js';
 import { createSessions, type Served } from './http-sessions.js';
 import { prototypeNameAnswer } from './inbound-guard.js';
 import { publishResourceChanges } from './resources.js';
@@ -54,8 +46,12 @@ const HEADERS_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 60_000;
 const SESSION_IDLE_MS = 30 * 60_000;
 const MAX_SESSIONS = 256;
-/** How long shutdown waits for requests in flight before it cuts them off. */
-const DRAIN_MS = 5_000;
+/**
+ * Shutdown (http-drain.ts): requests in flight get 5 s to finish; the port stays open 200 ms at
+ * least for the connections already queued; a refused client is told to retry after 2 s.
+ */
+const DRAIN = { drainMs: 5_000, graceMs: 200, retryAfterSeconds: 2, lingerMs: 1_000 };
+const NOTHING = () => {};
 
 export interface HttpServerOptions {
   host: string;
@@ -104,53 +100,55 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const stopPublishing = publishResourceChanges(options.connection, modern.notify);
   const allowed = allowedHostnames(options.host);
   const tokenDigest = options.token === undefined ? undefined : digest(options.token);
-  let closing = false;
-  let inFlight = 0;
-  let drained: (() => void) | undefined;
   /** Connections with a response under way, which a parse error must not write into. */
   const answering = new WeakSet<Socket>();
+  const unauthorized = () =>
+    jsonRpcError(
+      401,
+      -32001,
+      'Unauthorized: send the server\'s bearer token as "Authorization: Bearer <token>" (serve --http says where it is kept).',
+      { 'WWW-Authenticate': 'Bearer realm="memoram-mcp"' },
+    );
 
-  const route = async (request: Request): Promise<Served> => {
-    if (options.page?.owns(new URL(request.url).pathname)) {
-      return { response: await options.page.handle(request), done: () => {} };
+  /** MCP at /mcp, behind the bearer token. */
+  const mcp = async (request: Request): Promise<Served> => {
+    if (tokenDigest && !bearerMatches(request.headers.get('authorization'), tokenDigest)) {
+      return { response: unauthorized(), done: NOTHING };
     }
-    const refused =
-      hostHeaderValidationResponse(request, allowed) ??
-      originValidationResponse(request, allowed) ??
-      pathRefusal(request) ??
-      (tokenDigest && !bearerMatches(request.headers.get('authorization'), tokenDigest)
-        ? jsonRpcError(
-            401,
-            -32001,
-            'Unauthorized: send the server\'s bearer token as "Authorization: Bearer <token>" (serve --http says where it is kept).',
-            {
-              'WWW-Authenticate': 'Bearer realm="memoram-mcp"',
-            },
-          )
-        : undefined);
-    if (refused) return { response: refused, done: () => {} };
     const method = request.method.toUpperCase();
     const unknownName = method === 'POST' ? await prototypeNameRefusal(request) : undefined;
-    if (unknownName) return { response: unknownName, done: () => {} };
+    if (unknownName) return { response: unknownName, done: NOTHING };
     const legacy =
       (method === 'POST' &&
         (await isLegacyRequest(request, undefined, { maxRequestBodySize: MAX_BODY_BYTES }))) ||
       ((method === 'GET' || method === 'DELETE') && request.headers.has('mcp-session-id'));
     if (legacy) return sessions.handle(request);
-    return { response: await modern.fetch(request), done: () => {} };
+    return { response: await modern.fetch(request), done: NOTHING };
+  };
+  // Each path with its own handler and its own authentication: the page checks its own Host,
+  // Origin and cookie; /mcp gets the SDK's Host and Origin checks, then its bearer token.
+  const route = async (request: Request): Promise<Served> => {
+    const { pathname } = new URL(request.url);
+    if (options.page?.owns(pathname)) return { response: await options.page.handle(request), done: NOTHING };
+    const refused =
+      hostHeaderValidationResponse(request, allowed) ?? originValidationResponse(request, allowed);
+    if (refused) return { response: refused, done: NOTHING };
+    if (pathname !== MCP_PATH) {
+      return {
+        response: jsonRpcError(404, -32000, `Not found: the MCP endpoint is ${MCP_PATH}.`),
+        done: NOTHING,
+      };
+    }
+    return mcp(request);
   };
 
   const listener = (req: IncomingMessage, res: ServerResponse) => {
-    if (closing) {
-      void sendWebResponse(
-        jsonRpcError(503, -32000, 'The server is shutting down.', { Connection: 'close' }),
-        res,
-      );
+    if (drain.closing) {
+      void drain.refuse(req, res);
       return;
     }
     // A GET is a notification stream that never ends by itself: shutdown does not wait for it.
-    const counted = req.method !== 'GET';
-    if (counted) inFlight += 1;
+    const release = req.method === 'GET' ? NOTHING : drain.track();
     const abort = new AbortController();
     answering.add(req.socket);
     res.once('close', () => {
@@ -163,21 +161,22 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       .then(() => {
         const converted = toWebRequest(req, abort.signal);
         return 'refusal' in converted
-          ? { response: converted.refusal, done: () => {} }
+          ? { response: converted.refusal, done: NOTHING }
           : route(converted.request);
       })
       .catch((error: unknown) => {
         logger.error('serving an HTTP request failed', { error });
-        return { response: jsonRpcError(500, -32603, 'Internal error, see the server log.'), done: () => {} };
+        return { response: jsonRpcError(500, -32603, 'Internal error, see the server log.'), done: NOTHING };
       })
       .then((result) => {
         served = result;
+        // Answered during the drain: the client should not send its next request on this connection.
+        if (drain.closing) res.setHeader('connection', 'close');
         return sendWebResponse(result.response, res);
       })
       .finally(() => {
         served?.done();
-        if (counted) inFlight -= 1;
-        if (inFlight === 0) drained?.();
+        release();
       });
   };
 
@@ -185,6 +184,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS },
     listener,
   );
+  const drain = createDrain(server, DRAIN);
   answerWhatNodeRefuses(server, answering, logger);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -201,57 +201,15 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     url: `http://${urlHost(options.host)}:${port}${MCP_PATH}`,
     expireIdleSessions: (now = Date.now()) => sessions.expireIdle(now),
     async close() {
-      closing = true;
       clearInterval(sweep);
       stopPublishing();
-      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      if (inFlight > 0) {
-        await new Promise<void>((resolve) => {
-          drained = resolve;
-          setTimeout(resolve, DRAIN_MS).unref();
-        });
-      }
-      await modern.close();
-      await sessions.closeAll();
-      server.closeAllConnections();
-      await stopped;
+      await drain.close(async () => {
+        await modern.close();
+        await sessions.closeAll();
+      });
     },
   };
 }
-
-/**
- * node:http answers a request it cannot parse with a bare status and no body, and drops CONNECT
- * without a word; here both get a status and a one-line JSON-RPC error, like every other refusal.
- */
-function answerWhatNodeRefuses(server: NodeServer, answering: WeakSet<Socket>, logger: Logger): void {
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
-    logger.debug('malformed HTTP request refused', { reason: error.code ?? error.message });
-    // Never into a response already under way on this connection: that would corrupt it.
-    if (socket.writable && !answering.has(socket)) {
-      const [status, reason, text] = CLIENT_ERRORS[error.code ?? ''] ?? CLIENT_ERRORS.default!;
-      socket.write(rawJsonRpcError(status, reason, text));
-    }
-    socket.destroy();
-  });
-  server.on('connect', (_req: IncomingMessage, socket: Socket) => {
-    socket.on('error', () => {});
-    socket.end(
-      rawJsonRpcError(
-        405,
-        'Method Not Allowed',
-        `Method not allowed: CONNECT is not served here; use ${ALLOWED_METHODS}.`,
-        `allow: ${ALLOWED_METHODS}\r\n`,
-      ),
-    );
-  });
-}
-
-const CLIENT_ERRORS: Record<string, [number, string, string]> = {
-  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large', 'Request headers too large.'],
-  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', 'Request timeout: the request came too slowly.'],
-  default: [400, 'Bad Request', 'Bad request: this is not an HTTP request the server can read.'],
-};
 
 /**
  * The answer to a request for a tool or prompt named like an Object.prototype property, which
@@ -270,11 +228,6 @@ async function prototypeNameRefusal(request: Request): Promise<Response | undefi
   }
   const answer = prototypeNameAnswer(message);
   return answer ? Response.json(answer) : undefined;
-}
-
-function pathRefusal(request: Request): Response | undefined {
-  if (new URL(request.url).pathname === MCP_PATH) return undefined;
-  return jsonRpcError(404, -32000, `Not found: the MCP endpoint is ${MCP_PATH}.`);
 }
 
 function digest(value: string): Buffer {

@@ -214,11 +214,16 @@ export interface RawExchange {
  * Writes `bytes` as they are over a bare socket (no client library would send a malformed request
  * line) and reads one response: its head, and its body (by its length, or chunk by chunk).
  */
-export function rawExchange(url: string, bytes: string | Buffer, timeoutMs = 5_000): Promise<RawExchange> {
+export function rawExchange(
+  url: string,
+  bytes: string | Buffer,
+  options: { timeoutMs?: number; sent?: () => void } = {},
+): Promise<RawExchange> {
   const { hostname, port } = new URL(url);
+  const timeoutMs = options.timeoutMs ?? 5_000;
   return new Promise((resolve) => {
     let received = Buffer.alloc(0);
-    const socket = net.connect(Number(port), hostname, () => socket.write(bytes));
+    const socket = net.connect(Number(port), hostname, () => socket.write(bytes, () => options.sent?.()));
     const finish = () => {
       clearTimeout(timer);
       socket.destroy();
