@@ -47,8 +47,8 @@ const REQUEST_TIMEOUT_MS = 60_000;
 const SESSION_IDLE_MS = 30 * 60_000;
 const MAX_SESSIONS = 256;
 /**
- * Shutdown (http-drain.ts): requests in flight get 5 s to finish; the port stays open 200 ms at
- * least for the connections already queued; a refused client is told to retry after 2 s.
+ * Shutdown (http-drain.ts): requests in flight get 5 s to finish; the port closes once no
+ * connection has come for 200 ms (5 s at most in all); a refused client is told to retry in 2 s.
  */
 const DRAIN = { drainMs: 5_000, graceMs: 200, retryAfterSeconds: 2, lingerMs: 1_000 };
 const NOTHING = () => {};
