@@ -23,11 +23,18 @@ export function isMissingBlob(error: unknown): error is NotFoundError {
 
 /**
  * Whether a failed create provably stored nothing: Memoram refused it (4xx), as it answers before
- * writing. Not: a 408, a 5xx, no answer, a cancelled call, or a 2xx whose body was unreadable.
+ * writing. Not: a 408, a 429 (a server may store first and then say "too many"), a 5xx, no
+ * answer, a cancelled call, or a 2xx whose body was unreadable.
  */
 export function wroteNothing(error: unknown): boolean {
   if (error instanceof MemoramError) return error.code !== 'UPSTREAM_UNAVAILABLE';
-  return error instanceof ApiError && error.status >= 400 && error.status < 500 && error.status !== 408;
+  return (
+    error instanceof ApiError &&
+    error.status >= 400 &&
+    error.status < 500 &&
+    error.status !== 408 &&
+    error.status !== 429
+  );
 }
 
 /** A create that may have landed unseen: say so, and that creating it again is safe. */

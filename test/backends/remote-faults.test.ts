@@ -251,3 +251,23 @@ describe('a create slower than the client’s deadline (issue 9.2)', () => {
     expect(stored.map((blob) => blob.id)).toEqual([retried.memory.id]);
   });
 });
+
+it('treats a create answered 429 whose check then failed as maybe saved, and stores it once', async () => {
+  const { h, credentials, service } = await remote();
+  const memories = service();
+  await memories.refresh();
+  // Memoram stores the post, then answers 429; the look for it fails, so the create is unconfirmed.
+  await h.control('faults', { route: 'POST /memory-blobs', status: 429, retryAfter: 0, afterHandling: true });
+  await h.control('faults', { route: 'GET /memory-blobs', status: 500, count: 3 });
+  const content = plaintext(h, 'Stored before the rate limit answered');
+  const error = await rejectionOf(h, memories.create({ content }));
+  expect(error).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
+  expect((error as MemoramError).userText).toMatch(/may still be saved/);
+  await h.control('faults', undefined, 'DELETE');
+  // Created again, as the message allows: found, not stored a second time.
+  const again = await memories.create({ content });
+  expect(again.deduplicated).toBe(true);
+  expect((await h.client.listAllMemoryBlobs(credentials.user_id)).map((blob) => blob.id)).toEqual([
+    again.memory.id,
+  ]);
+});
