@@ -52,7 +52,8 @@ function pickFields(entry: unknown): unknown {
   if (typeof entry !== 'object' || entry === null) return entry;
   const record = entry as Record<string, unknown>;
   const fields: Record<string, unknown> = {};
-  for (const key of ['content', 'title', 'summary', 'tags', 'importance', 'confidence', 'source']) {
+  // A scope travels as its name; null (global) and an export from before scopes both come back global.
+  for (const key of ['content', 'title', 'summary', 'tags', 'importance', 'confidence', 'source', 'scope']) {
     if (record[key] !== undefined && record[key] !== null) fields[key] = record[key];
   }
   return fields;

@@ -16,6 +16,7 @@ export function exportMarkdown(memories: readonly Memory[]): string {
   const sections = memories.map((memory) => {
     const meta = [
       `id: ${memory.id}`,
+      memory.scope === null ? undefined : `scope: ${memory.scope}`,
       memory.tags.length > 0 ? `tags: ${memory.tags.join(', ')}` : undefined,
       memory.importance === null ? undefined : `importance: ${memory.importance}`,
       memory.source ? `source: ${memory.source}` : undefined,

@@ -33,6 +33,32 @@ afterEach(async () => {
 });
 
 describe('export and import', () => {
+  it('keeps each memory’s scope, and identical content in two scopes stays two memories', async () => {
+    const from = await open('a');
+    await from.create({ content: 'Deploys go through CI.', title: 'alpha', scope: 'alpha' });
+    await from.create({ content: 'Deploys go through CI.', title: 'beta', scope: 'beta' });
+    await from.create({ content: 'The user writes British English.', title: 'global' });
+    const json = exportJson(await from.all());
+    expect(exportMarkdown(await from.all())).toContain('- scope: beta');
+
+    const to = await open('b');
+    expect(await importMemories(to, parseImport(json))).toMatchObject({ created: 3, deduplicated: 0 });
+    const scopes = (await to.all()).map(({ title, scope }) => [title, scope]);
+    expect(scopes).toEqual([
+      ['alpha', 'alpha'],
+      ['beta', 'beta'],
+      ['global', null],
+    ]);
+    const inAlpha = await to.search({ query: 'deploys', current: 'alpha' });
+    expect(inAlpha.memories.map((memory) => memory.title)).toEqual(['alpha']);
+    // An export written before scopes (no scope field) comes back global.
+    const old = JSON.parse(json);
+    for (const memory of old.memories) delete memory.scope;
+    const third = await open('c');
+    await importMemories(third, parseImport(JSON.stringify(old)));
+    expect((await third.listScopes()).map(({ name, count }) => [name, count])).toEqual([[null, 2]]);
+  });
+
   it('moves every memory to another store, and importing twice adds nothing', async () => {
     const from = await open('a');
     await from.create({ content: 'first', title: 'One', tags: ['x'], importance: 0.7, source: 'cursor' });
