@@ -7,14 +7,15 @@
 //
 //   node bench/run.mjs [--sizes 1000,10000,100000] [--million] [--runs 5] [--budget 30]
 //                      [--replica-size 10000] [--grown-size 10000] [--theirs-up-to 100000]
-//                      [--no-remote]
+//                      [--no-remote] [--scoped-size 100000]
 //
 // --sizes (or BENCH_SIZES) picks the store sizes; --million adds 1,000,000 (opt-in: a long run);
 // --runs is how many cold starts and first searches each server gets per size; --budget is the
 // seconds server-memory may spend in each size's search phase and create phase; --replica-size 0
 // skips the replica line; --grown-size 0 skips the line of a store grown by creates
 // (bench/grown.mjs); server-memory runs only at sizes up to --theirs-up-to (at a million it
-// would parse a 370 MB file at every call). Progress goes to stderr.
+// would parse a 370 MB file at every call); --scoped-size 0 skips the line of scoped beside
+// unscoped search (bench/scoped.mjs). Progress goes to stderr.
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,6 +25,7 @@ import { grownBench } from './grown.mjs';
 import { CREATE, measureSize, SEARCH } from './local.mjs';
 import { remoteBench } from './remote.mjs';
 import { replicaBench } from './replica.mjs';
+import { scopedBench, scopedTable } from './scoped.mjs';
 import { summarize } from './stats.mjs';
 import { renderTable } from './table.mjs';
 
@@ -38,6 +40,7 @@ const { values: flags } = parseArgs({
     'grown-size': { type: 'string', default: '10000' },
     'theirs-up-to': { type: 'string', default: '100000' },
     'no-remote': { type: 'boolean', default: false },
+    'scoped-size': { type: 'string', default: '100000' },
   },
 });
 const sizes = flags.sizes
@@ -80,6 +83,17 @@ if (replicaSize > 0) {
     replica = { count: replicaSize, error: error instanceof Error ? error.message : String(error) };
   }
 }
+// Scoped beside unscoped search (bench/scoped.mjs); --scoped-size 0 skips it.
+let scoped = '';
+if (Number(flags['scoped-size']) > 0) {
+  const scopedSize = Number(flags['scoped-size']);
+  scoped = scopedTable(
+    await scopedBench(scopedSize, { log }).catch((error) => ({
+      count: scopedSize,
+      error: error instanceof Error ? error.message : String(error),
+    })),
+  );
+}
 const remote = flags['no-remote'] ? '' : await remoteBench();
 clearInterval(sampler);
 const loadSummary = summarize(load);
@@ -95,7 +109,7 @@ const header = [
   `phase (n: how many calls its figures rest on).`,
 ].join('\n');
 const table = renderTable(results, replica, grown);
-const text = `${header}\n\n${table}\n${remote ? `\n${remote}\n` : ''}`;
+const text = `${header}\n\n${table}\n${scoped ? `\n${scoped}\n` : ''}${remote ? `\n${remote}\n` : ''}`;
 process.stdout.write(text);
 await writeFile(path.join(root, 'bench', 'results.md'), text);
 log('done');

@@ -28,7 +28,7 @@ Usage:
   memoram-mcp ui [--port N] [--no-open]
                                 a page on 127.0.0.1 to browse, search, edit, delete and export
                                 your memories (also at / of serve --http)
-  memoram-mcp status [--json]   backend, connection and memory count
+  memoram-mcp status [--json]   backend, connection, memory count and current scope
   memoram-mcp logout            forget cached Memoram credentials
   memoram-mcp export [--format json|markdown]
                                 write every memory to stdout
@@ -42,6 +42,7 @@ Options (each also a MEMORAM_* environment variable):
   --backend local|memoram   --data-dir DIR   --config-dir DIR   --read-only
   --api-url URL   --client-id ID   --no-browser   --log-level debug|info|warn|error|silent
   --embeddings on|off   --embeddings-model ID|DIR   --embeddings-url URL   --cache-dir DIR
+  --scope NAME|auto (the current scope: a name, or the client's roots / git repository)
 
 Secrets (MEMORAM_API_KEY, MEMORAM_CLIENT_SECRET, MEMORAM_MEMORY_KEY, MEMORAM_HTTP_TOKEN,
 MEMORAM_EMBEDDINGS_API_KEY) are read from the environment. The one exception, authorize
