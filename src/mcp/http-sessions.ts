@@ -1,12 +1,15 @@
 /**
  * 2025-era sessions over Streamable HTTP: one SDK transport and one McpServer per Mcp-Session-Id,
- * made by `initialize`, ended by DELETE, by idle expiry or at shutdown. Each session's server
- * sends its own notifications (resource list changes, the URIs it subscribed to) on its own
- * GET stream, so they reach that client and no other.
+ * made by `initialize`, ended by DELETE, by idle expiry, by giving way to a new one, or at
+ * shutdown. Each session's server sends its own notifications (resource list changes, the URIs it
+ * subscribed to) on its own GET stream, so they reach that client and no other.
  *
- * A session is idle when no request of it is in flight (its GET stream counts as one) and none
- * came for `idleMs`: an abandoned client's session is dropped, while a client holding its
- * notification stream open keeps it.
+ * Bounded so that no client can lock the others out: at most `maxSessions` in all and
+ * `maxPerClient` from one address. A new session past either bound takes the place of the oldest
+ * idle one (of that client, or of all); only when every one is busy is the client refused.
+ * A session is idle when none of its requests is in flight; it expires after `idleMs` without a
+ * request, or `streamIdleMs` while its GET stream is open (an open stream alone no longer keeps
+ * it for ever; a client that hears 404 starts a new session, as the protocol says).
  */
 import { randomUUID } from 'node:crypto';
 import { type McpServer, WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
@@ -17,15 +20,21 @@ export interface SessionsOptions {
   createServer: () => McpServer;
   logger: Logger;
   maxSessions: number;
+  maxPerClient: number;
   idleMs: number;
+  streamIdleMs: number;
   maxRequestBodySize: number;
 }
 
 interface Session {
   server: McpServer;
   transport: WebStandardStreamableHTTPServerTransport;
-  /** Requests (and GET streams) of this session being answered right now. */
+  /** The address it came from. */
+  client: string;
+  /** Requests of this session being answered right now (GET streams apart). */
   open: number;
+  streams: number;
+  /** When its last request (not a stream) came or was answered. */
   lastSeen: number;
 }
 
@@ -36,8 +45,8 @@ export interface Served {
 }
 
 export interface Sessions {
-  /** Serves a 2025-era request: a session's own, or an `initialize` that opens one. */
-  handle(request: Request): Promise<Served>;
+  /** Serves a 2025-era request from `client` (its address): a session's own, or an `initialize` that opens one. */
+  handle(request: Request, client: string): Promise<Served>;
   /** Closes the sessions idle since before `now - idleMs`; returns how many. */
   expireIdle(now: number): Promise<number>;
   closeAll(): Promise<void>;
@@ -50,14 +59,19 @@ export function createSessions(options: SessionsOptions): Sessions {
   const sessions = new Map<string, Session>();
 
   const serve = async (session: Session, request: Request): Promise<Served> => {
-    session.open += 1;
+    const stream = request.method === 'GET';
+    if (stream) session.streams += 1;
+    else session.open += 1;
     session.lastSeen = Date.now();
     let released = false;
     const done = () => {
       if (released) return;
       released = true;
-      session.open -= 1;
-      session.lastSeen = Date.now();
+      if (stream) session.streams -= 1;
+      else {
+        session.open -= 1;
+        session.lastSeen = Date.now();
+      }
     };
     try {
       return { response: await session.transport.handleRequest(request), done };
@@ -67,10 +81,42 @@ export function createSessions(options: SessionsOptions): Sessions {
     }
   };
 
-  const open = async (request: Request): Promise<Served> => {
-    if (sessions.size >= options.maxSessions) {
+  const close = async (session: Session) => {
+    if (session.transport.sessionId) sessions.delete(session.transport.sessionId);
+    await session.server.close().catch(() => {});
+  };
+
+  /** Closes the least recently used idle session among `among`; false when every one is busy. */
+  const giveWay = async (among: Session[]): Promise<boolean> => {
+    const oldest = among
+      .filter((session) => session.open === 0)
+      .reduce<Session | undefined>((a, b) => (a && a.lastSeen <= b.lastSeen ? a : b), undefined);
+    if (!oldest) return false;
+    options.logger.info('oldest idle session closed for a new one', { sessions: sessions.size });
+    await close(oldest);
+    return true;
+  };
+
+  /** Makes room for one more session from `client`; false when there is none to make. */
+  const room = async (client: string): Promise<boolean> => {
+    const all = [...sessions.values()];
+    const own = all.filter((session) => session.client === client);
+    if (own.length >= options.maxPerClient) return giveWay(own);
+    if (all.length + opening >= options.maxSessions) return giveWay(all);
+    return true;
+  };
+  /** initialize requests being answered, not in the table yet: counted against the bound. */
+  let opening = 0;
+
+  const open = async (request: Request, client: string): Promise<Served> => {
+    if (!(await room(client))) {
       return {
-        response: jsonRpcError(503, -32000, 'Too many open sessions: close one (DELETE) or try again later.'),
+        response: jsonRpcError(
+          503,
+          -32000,
+          'Too many open sessions, all busy: close one (DELETE) or try again later.',
+          { 'Retry-After': '5' },
+        ),
         done: NOTHING_TO_RELEASE,
       };
     }
@@ -83,14 +129,20 @@ export function createSessions(options: SessionsOptions): Sessions {
         options.logger.debug('session opened', { sessions: sessions.size });
       },
     });
-    const session: Session = { server, transport, open: 0, lastSeen: Date.now() };
+    const session: Session = { server, transport, client, open: 0, streams: 0, lastSeen: Date.now() };
     transport.onclose = () => {
       if (transport.sessionId && sessions.delete(transport.sessionId)) {
         options.logger.debug('session closed', { sessions: sessions.size });
       }
     };
     await server.connect(transport);
-    const served = await serve(session, request);
+    opening += 1;
+    let served: Served;
+    try {
+      served = await serve(session, request);
+    } finally {
+      opening -= 1;
+    }
     // Anything but a successful initialize (the transport has answered it with the error) opens nothing.
     if (transport.sessionId === undefined) {
       served.done();
@@ -101,9 +153,9 @@ export function createSessions(options: SessionsOptions): Sessions {
   };
 
   return {
-    async handle(request) {
+    async handle(request, client) {
       const id = request.headers.get('mcp-session-id');
-      if (id === null) return open(request);
+      if (id === null) return open(request, client);
       const session = sessions.get(id);
       if (!session) {
         return {
@@ -119,9 +171,11 @@ export function createSessions(options: SessionsOptions): Sessions {
     },
     async expireIdle(now) {
       const idle = [...sessions.values()].filter(
-        (session) => session.open === 0 && now - session.lastSeen >= options.idleMs,
+        (session) =>
+          session.open === 0 &&
+          now - session.lastSeen >= (session.streams > 0 ? options.streamIdleMs : options.idleMs),
       );
-      await Promise.all(idle.map((session) => session.server.close().catch(() => {})));
+      await Promise.all(idle.map(close));
       if (idle.length > 0) options.logger.info('idle sessions expired', { expired: idle.length });
       return idle.length;
     },

@@ -44,8 +44,15 @@ const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const NAME_CHECK_MAX_BYTES = 64 * 1024;
 const HEADERS_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 60_000;
+/** A session without a request for this long is closed; with its GET stream open, after STREAM_IDLE_MS. */
 const SESSION_IDLE_MS = 30 * 60_000;
+const STREAM_IDLE_MS = 4 * 60 * 60_000;
+/**
+ * In all, and from one address (on loopback every client shares 127.0.0.1, so there 64 is the
+ * bound); past either, the oldest idle session gives way (http-sessions.ts).
+ */
 const MAX_SESSIONS = 256;
+const MAX_SESSIONS_PER_CLIENT = 64;
 /**
  * Shutdown (http-drain.ts): requests in flight get 5 s to finish; the port closes once no
  * connection has come for 200 ms (5 s at most in all); a refused client is told to retry in 2 s.
@@ -94,7 +101,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     createServer: options.createServer,
     logger,
     maxSessions: MAX_SESSIONS,
+    maxPerClient: MAX_SESSIONS_PER_CLIENT,
     idleMs: SESSION_IDLE_MS,
+    streamIdleMs: STREAM_IDLE_MS,
     maxRequestBodySize: MAX_BODY_BYTES,
   });
   const stopPublishing = publishResourceChanges(options.connection, modern.notify);
@@ -111,7 +120,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     );
 
   /** MCP at /mcp, behind the bearer token. */
-  const mcp = async (request: Request): Promise<Served> => {
+  const mcp = async (request: Request, client: string): Promise<Served> => {
     if (tokenDigest && !bearerMatches(request.headers.get('authorization'), tokenDigest)) {
       return { response: unauthorized(), done: NOTHING };
     }
@@ -122,12 +131,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       (method === 'POST' &&
         (await isLegacyRequest(request, undefined, { maxRequestBodySize: MAX_BODY_BYTES }))) ||
       ((method === 'GET' || method === 'DELETE') && request.headers.has('mcp-session-id'));
-    if (legacy) return sessions.handle(request);
+    if (legacy) return sessions.handle(request, client);
     return { response: await modern.fetch(request), done: NOTHING };
   };
   // Each path with its own handler and its own authentication: the page checks its own Host,
   // Origin and cookie; /mcp gets the SDK's Host and Origin checks, then its bearer token.
-  const route = async (request: Request): Promise<Served> => {
+  const route = async (request: Request, client: string): Promise<Served> => {
     const { pathname } = new URL(request.url);
     if (options.page?.owns(pathname)) return { response: await options.page.handle(request), done: NOTHING };
     const refused =
@@ -139,7 +148,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         done: NOTHING,
       };
     }
-    return mcp(request);
+    return mcp(request, client);
   };
 
   const listener = (req: IncomingMessage, res: ServerResponse) => {
@@ -162,7 +171,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         const converted = toWebRequest(req, abort.signal);
         return 'refusal' in converted
           ? { response: converted.refusal, done: NOTHING }
-          : route(converted.request);
+          : route(converted.request, req.socket.remoteAddress ?? '');
       })
       .catch((error: unknown) => {
         logger.error('serving an HTTP request failed', { error });

@@ -102,12 +102,24 @@ export interface RawResponse {
  */
 export function rawRequest(
   url: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string | Buffer; untilData?: boolean },
+  options: {
+    method?: string;
+    headers?: Record<string, string>;
+    body?: string | Buffer;
+    untilData?: boolean;
+    /** Another loopback address (127.0.0.2, …) to send from: another client, as the server sees it. */
+    from?: string;
+  },
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const request = http.request(
       url,
-      { method: options.method ?? 'POST', headers: options.headers, agent: false },
+      {
+        method: options.method ?? 'POST',
+        headers: options.headers,
+        agent: false,
+        ...(options.from ? { localAddress: options.from } : {}),
+      },
       (res) => {
         let body = '';
         res.setEncoding('utf8');

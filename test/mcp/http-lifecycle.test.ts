@@ -1,15 +1,10 @@
-// serve --http: the bearer token, shutdown closing the store, and idle sessions expiring.
+// serve --http: the bearer token, and shutdown closing the store.
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LocalConnection } from '../../src/connection/connection.js';
-import { silentLogger } from '../../src/log/logger.js';
-import { type HttpServer, startHttpServer } from '../../src/mcp/http.js';
-import { createServer } from '../../src/mcp/server.js';
 import { runCli, type TempHome, tempHome } from '../cli/spawn.js';
-import { callTool, openLocalService, structured } from '../helpers/mcp-pair.js';
-import { removeTempDir } from '../helpers/temp-dir.js';
-import { connectHttp, INITIALIZE, JSON_HEADERS, openStream, rawRequest, startHttpCli } from './http-cli.js';
+import { callTool, structured } from '../helpers/mcp-pair.js';
+import { connectHttp, INITIALIZE, JSON_HEADERS, rawRequest, startHttpCli } from './http-cli.js';
 
 const TOKEN = 'tok-4f9a1c2e8b7d6a5f3e2d1c0b';
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -158,46 +153,5 @@ describe('shutdown', () => {
     expect(exported.code).toBe(0);
     expect(exported.stdout).toContain(id);
     expect(exported.stdout).toContain('saved just before shutdown');
-  });
-});
-
-describe('idle sessions', () => {
-  async function serveInProcess(): Promise<HttpServer> {
-    const { service, dir } = await openLocalService();
-    const connection = new LocalConnection(service);
-    const server = await startHttpServer({
-      host: '127.0.0.1',
-      port: 0,
-      token: undefined,
-      connection,
-      logger: silentLogger,
-      createServer: () =>
-        createServer({ connection, readOnly: false, logger: silentLogger, version: '0.0.0-test' }),
-    });
-    cleanups.push(
-      () => removeTempDir(dir),
-      () => connection.close(),
-      () => server.close(),
-    );
-    return server;
-  }
-
-  it('expire when abandoned, and live on while their notification stream is open', async () => {
-    const server = await serveInProcess();
-    const open = async () => {
-      const init = await rawRequest(server.url, { headers: JSON_HEADERS, body: INITIALIZE, untilData: true });
-      return { ...JSON_HEADERS, 'mcp-session-id': init.headers['mcp-session-id'] as string };
-    };
-    const abandoned = await open();
-    const listening = await open();
-    const stream = await openStream(server.url, listening);
-    expect(stream.status).toBe(200);
-
-    const anHourLater = Date.now() + 60 * 60_000;
-    expect(await server.expireIdleSessions(anHourLater)).toBe(1);
-    const ping = JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping' });
-    expect((await rawRequest(server.url, { headers: abandoned, body: ping })).status).toBe(404);
-    const alive = await rawRequest(server.url, { headers: listening, body: ping, untilData: true });
-    expect(alive.status).toBe(200);
   });
 });
