@@ -17,7 +17,7 @@ function word(i) {
   } while (n > 0);
   return out;
 }
-const WORDS = Array.from({ length: 3000 }, (_, i) => word(i));
+export const WORDS = Array.from({ length: 3000 }, (_, i) => word(i));
 
 /** A linear congruential generator on 31 bits; Math.imul keeps the product exact (no float overflow). */
 export function randomStream(seed) {

@@ -19,8 +19,7 @@ export const SEARCH = { warmUp: 200, measured: 1000, blocks: 5 };
 export const CREATE = { warmUp: 50, measured: 200, blocks: 5 };
 
 /** Runs `memoram-mcp import FILE` on the store in `dir`; resolves to its wall time and report line. */
-function importFile(dir, file) {
-  const { env } = memoram.spawn(dir);
+export function importFile(dir, file, env = memoram.spawn(dir).env) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(process.execPath, [cli, 'import', file], {

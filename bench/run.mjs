@@ -7,7 +7,8 @@
 //
 //   node bench/run.mjs [--sizes 1000,10000,100000] [--million] [--runs 5] [--budget 30]
 //                      [--replica-size 10000] [--grown-size 10000] [--theirs-up-to 100000]
-//                      [--no-remote] [--scoped-size 100000]
+//                      [--no-remote] [--scoped-size 100000] [--hybrid-size 100000]
+//                      [--only local,grown,replica,scoped,remote,hybrid]
 //
 // --sizes (or BENCH_SIZES) picks the store sizes; --million adds 1,000,000 (opt-in: a long run);
 // --runs is how many cold starts and first searches each server gets per size; --budget is the
@@ -15,13 +16,15 @@
 // skips the replica line; --grown-size 0 skips the line of a store grown by creates
 // (bench/grown.mjs); server-memory runs only at sizes up to --theirs-up-to (at a million it
 // would parse a 370 MB file at every call); --scoped-size 0 skips the line of scoped beside
-// unscoped search (bench/scoped.mjs). Progress goes to stderr.
+// unscoped search (bench/scoped.mjs); --hybrid-size 0 skips search by meaning's lines
+// (bench/hybrid.mjs); --only runs just the named parts. Progress goes to stderr.
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { grownBench } from './grown.mjs';
+import { hybridBench, renderHybridTable } from './hybrid.mjs';
 import { CREATE, measureSize, SEARCH } from './local.mjs';
 import { remoteBench } from './remote.mjs';
 import { replicaBench } from './replica.mjs';
@@ -41,6 +44,8 @@ const { values: flags } = parseArgs({
     'theirs-up-to': { type: 'string', default: '100000' },
     'no-remote': { type: 'boolean', default: false },
     'scoped-size': { type: 'string', default: '100000' },
+    'hybrid-size': { type: 'string', default: '100000' },
+    only: { type: 'string' },
   },
 });
 const sizes = flags.sizes
@@ -54,6 +59,12 @@ const budgetMs = Number(flags.budget) * 1000;
 const replicaSize = Number(flags['replica-size']);
 const grownSize = Number(flags['grown-size']);
 
+const hybridSize = Number(flags['hybrid-size']);
+/** The parts to run: all of them, unless --only names some. */
+const only = new Set(
+  (flags.only ?? 'local,grown,replica,scoped,remote,hybrid').split(',').map((part) => part.trim()),
+);
+
 const began = Date.now();
 const log = (line) => process.stderr.write(`[bench ${((Date.now() - began) / 1000).toFixed(0)} s] ${line}\n`);
 
@@ -64,11 +75,11 @@ sampler.unref();
 
 const results = [];
 const theirsUpTo = Number(flags['theirs-up-to']);
-for (const count of sizes) {
+for (const count of only.has('local') ? sizes : []) {
   results.push(await measureSize(count, { runs, budgetMs, withTheirs: count <= theirsUpTo, log }));
 }
 let grown;
-if (grownSize > 0) {
+if (grownSize > 0 && only.has('grown')) {
   try {
     grown = await grownBench(grownSize, { log });
   } catch (error) {
@@ -76,7 +87,7 @@ if (grownSize > 0) {
   }
 }
 let replica;
-if (replicaSize > 0) {
+if (replicaSize > 0 && only.has('replica')) {
   try {
     replica = await replicaBench(replicaSize, { runs: 3, log });
   } catch (error) {
@@ -85,7 +96,7 @@ if (replicaSize > 0) {
 }
 // Scoped beside unscoped search (bench/scoped.mjs); --scoped-size 0 skips it.
 let scoped = '';
-if (Number(flags['scoped-size']) > 0) {
+if (Number(flags['scoped-size']) > 0 && only.has('scoped')) {
   const scopedSize = Number(flags['scoped-size']);
   scoped = scopedTable(
     await scopedBench(scopedSize, { log }).catch((error) => ({
@@ -94,7 +105,18 @@ if (Number(flags['scoped-size']) > 0) {
     })),
   );
 }
-const remote = flags['no-remote'] ? '' : await remoteBench();
+const remote = flags['no-remote'] || !only.has('remote') ? '' : await remoteBench();
+let hybrid = '';
+if (hybridSize > 0 && only.has('hybrid')) {
+  try {
+    hybrid = renderHybridTable(await hybridBench(hybridSize, { log }));
+  } catch (error) {
+    hybrid = renderHybridTable({
+      count: hybridSize,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
+}
 clearInterval(sampler);
 const loadSummary = summarize(load);
 
@@ -108,8 +130,8 @@ const header = [
   `${CREATE.measured} after ${CREATE.warmUp} untimed, one call at a time. server-memory gets at most ${budgetMs / 1000} s per`,
   `phase (n: how many calls its figures rest on).`,
 ].join('\n');
-const table = renderTable(results, replica, grown);
-const text = `${header}\n\n${table}\n${scoped ? `\n${scoped}\n` : ''}${remote ? `\n${remote}\n` : ''}`;
+const table = results.length > 0 || grown || replica ? renderTable(results, replica, grown) : '';
+const text = `${header}\n\n${table}\n${scoped ? `\n${scoped}\n` : ''}${remote ? `\n${remote}\n` : ''}${hybrid ? `\nSearch by meaning:\n\n${hybrid}` : ''}`;
 process.stdout.write(text);
 await writeFile(path.join(root, 'bench', 'results.md'), text);
 log('done');

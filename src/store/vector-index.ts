@@ -15,7 +15,7 @@ import { blobDimensions, codeWords, decodeInto, signBits } from './vector-codec.
 type Sql = (text: string) => Database.Statement;
 
 /** How many memories the binary pass keeps for the int8 pass. */
-export const POOL = 1000;
+export const POOL = 400;
 
 type VectorRow = [memory: number, model: number, seq: number, vector: Buffer];
 
