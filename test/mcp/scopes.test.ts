@@ -65,85 +65,88 @@ async function createDescription(pair: Pair): Promise<string> {
   return tools.find((tool) => tool.name === 'create_memory')?.description ?? '';
 }
 
-describe('two servers with different current scopes on one store', () => {
-  it('each finds its own and the global memories, never the other’s unless asked for "*"', async () => {
-    const alpha = await server({ scope: { scope: 'alpha' } });
-    const beta = await server({ scope: { scope: 'beta' } });
-    const a = await create(alpha, {
-      content: 'We deploy alpha with Kubernetes.',
-      title: 'alpha deploy',
-      tags: ['ops'],
+describe.each(['legacy', 'modern'] as const)(
+  'two servers with different current scopes on one store (%s era)',
+  (era) => {
+    it('each finds its own and the global memories, never the other’s unless asked for "*"', async () => {
+      const alpha = await server({ era, scope: { scope: 'alpha' } });
+      const beta = await server({ era, scope: { scope: 'beta' } });
+      const a = await create(alpha, {
+        content: 'We deploy alpha with Kubernetes.',
+        title: 'alpha deploy',
+        tags: ['ops'],
+      });
+      expect(a.scope).toBe('alpha');
+      await create(beta, {
+        content: 'We deploy beta by hand on Fridays.',
+        title: 'beta deploy',
+        tags: ['friday'],
+      });
+      const g = await create(alpha, {
+        content: 'The user wants a deploy checklist before every release.',
+        title: 'global deploy',
+        scope: null,
+      });
+      expect(g.scope).toBeUndefined();
+
+      expect(titles(await search(alpha))).toEqual(['alpha deploy', 'global deploy']);
+      expect(titles(await search(beta))).toEqual(['beta deploy', 'global deploy']);
+      // The most recent, without a query, are filtered the same way.
+      expect(titles(await search(alpha, { query: undefined }))).toEqual(['alpha deploy', 'global deploy']);
+      expect(titles(await search(alpha, { scope: '*' }))).toEqual([
+        'alpha deploy',
+        'beta deploy',
+        'global deploy',
+      ]);
+      expect(titles(await search(beta, { scope: 'global' }))).toEqual(['global deploy']);
+      expect(titles(await search(beta, { scope: 'alpha' }))).toEqual(['alpha deploy']);
+
+      // A hit names its scope only when it is not the current one.
+      const all = await search(alpha, { scope: '*' });
+      expect(Object.fromEntries(all.map((hit) => [hit.title, hit.scope]))).toEqual({
+        'alpha deploy': undefined,
+        'beta deploy': 'beta',
+        'global deploy': 'global',
+      });
+
+      const tags = async (pair: Pair, args = {}) =>
+        structured<{ tags: { name: string }[] }>(await callTool(pair.client, 'list_tags', args)).tags.map(
+          (tag) => tag.name,
+        );
+      expect(await tags(alpha)).toEqual(['ops']);
+      expect(await tags(beta)).toEqual(['friday']);
+      expect((await tags(beta, { scope: '*' })).sort()).toEqual(['friday', 'ops']);
+
+      expect(await status(alpha)).toMatchObject({ scope: 'alpha', scope_reason: 'MEMORAM_SCOPE' });
+      expect(await createDescription(beta)).toContain('Current scope: beta (MEMORAM_SCOPE).');
     });
-    expect(a.scope).toBe('alpha');
-    await create(beta, {
-      content: 'We deploy beta by hand on Fridays.',
-      title: 'beta deploy',
-      tags: ['friday'],
-    });
-    const g = await create(alpha, {
-      content: 'The user wants a deploy checklist before every release.',
-      title: 'global deploy',
-      scope: null,
-    });
-    expect(g.scope).toBeUndefined();
 
-    expect(titles(await search(alpha))).toEqual(['alpha deploy', 'global deploy']);
-    expect(titles(await search(beta))).toEqual(['beta deploy', 'global deploy']);
-    // The most recent, without a query, are filtered the same way.
-    expect(titles(await search(alpha, { query: undefined }))).toEqual(['alpha deploy', 'global deploy']);
-    expect(titles(await search(alpha, { scope: '*' }))).toEqual([
-      'alpha deploy',
-      'beta deploy',
-      'global deploy',
-    ]);
-    expect(titles(await search(beta, { scope: 'global' }))).toEqual(['global deploy']);
-    expect(titles(await search(beta, { scope: 'alpha' }))).toEqual(['alpha deploy']);
-
-    // A hit names its scope only when it is not the current one.
-    const all = await search(alpha, { scope: '*' });
-    expect(Object.fromEntries(all.map((hit) => [hit.title, hit.scope]))).toEqual({
-      'alpha deploy': undefined,
-      'beta deploy': 'beta',
-      'global deploy': 'global',
+    it('moves a memory to another scope, or to global, by update', async () => {
+      const alpha = await server({ era, scope: { scope: 'alpha' } });
+      const beta = await server({ era, scope: { scope: 'beta' } });
+      const memory = await create(alpha, { content: 'We deploy from the release branch.', title: 'moving' });
+      const moved = await callTool(alpha.client, 'update_memory', { id: memory.id, scope: 'beta' });
+      expect(structured(moved)).toMatchObject({ id: memory.id, scope: 'beta' });
+      expect(titles(await search(alpha))).toEqual([]);
+      expect(titles(await search(beta))).toEqual(['moving']);
+      const global = await callTool(beta.client, 'update_memory', { id: memory.id, scope: null });
+      expect(structured(global).scope).toBeUndefined();
+      expect(titles(await search(alpha))).toEqual(['moving']);
     });
 
-    const tags = async (pair: Pair, args = {}) =>
-      structured<{ tags: { name: string }[] }>(await callTool(pair.client, 'list_tags', args)).tags.map(
-        (tag) => tag.name,
-      );
-    expect(await tags(alpha)).toEqual(['ops']);
-    expect(await tags(beta)).toEqual(['friday']);
-    expect((await tags(beta, { scope: '*' })).sort()).toEqual(['friday', 'ops']);
-
-    expect(await status(alpha)).toMatchObject({ scope: 'alpha', scope_reason: 'MEMORAM_SCOPE' });
-    expect(await createDescription(beta)).toContain('Current scope: beta (MEMORAM_SCOPE).');
-  });
-
-  it('moves a memory to another scope, or to global, by update', async () => {
-    const alpha = await server({ scope: { scope: 'alpha' } });
-    const beta = await server({ scope: { scope: 'beta' } });
-    const memory = await create(alpha, { content: 'We deploy from the release branch.', title: 'moving' });
-    const moved = await callTool(alpha.client, 'update_memory', { id: memory.id, scope: 'beta' });
-    expect(structured(moved)).toMatchObject({ id: memory.id, scope: 'beta' });
-    expect(titles(await search(alpha))).toEqual([]);
-    expect(titles(await search(beta))).toEqual(['moving']);
-    const global = await callTool(beta.client, 'update_memory', { id: memory.id, scope: null });
-    expect(structured(global).scope).toBeUndefined();
-    expect(titles(await search(alpha))).toEqual(['moving']);
-  });
-
-  it('refuses a reserved tag and a scope that is no name', async () => {
-    const alpha = await server({ scope: { scope: 'alpha' } });
-    const reserved = await callTool(alpha.client, 'create_memory', {
-      content: 'x',
-      tags: ['memoram-scope:beta'],
+    it('refuses a reserved tag and a scope that is no name', async () => {
+      const alpha = await server({ scope: { scope: 'alpha' } });
+      const reserved = await callTool(alpha.client, 'create_memory', {
+        content: 'x',
+        tags: ['memoram-scope:beta'],
+      });
+      expect(reserved.isError).toBe(true);
+      expect(text(reserved)).toContain('reserved');
+      const bad = await callTool(alpha.client, 'search_memories', { scope: 'no/such scope' });
+      expect(bad.isError).toBe(true);
     });
-    expect(reserved.isError).toBe(true);
-    expect(text(reserved)).toContain('reserved');
-    const bad = await callTool(alpha.client, 'search_memories', { scope: 'no/such scope' });
-    expect(bad.isError).toBe(true);
-  });
-});
+  },
+);
 
 describe('MEMORAM_SCOPE=auto', () => {
   it('takes the name of the git repository holding the working directory', async () => {
