@@ -53,14 +53,19 @@ export class VectorIndex {
   sync(): void {
     const last = Number(this.sql('SELECT value FROM meta WHERE key = ?').pluck().get(VECTOR_SEQ) ?? 0);
     if (last === this.seen) return;
+    // Room for every memory at once (the highest rowid is about their number), not by doublings.
+    if (this.seen < 0) {
+      this.grow(Number(this.sql('SELECT coalesce(max(rowid), 0) FROM memories').pluck().get()));
+    }
+    // Row by row: a first load of 100,000 rows held at once would grow the heap by their buffers.
     const rows =
       this.seen < 0
         ? (this.sql('SELECT memory, model, seq, vector FROM memory_vectors WHERE model = ?')
             .raw()
-            .all(this.model) as VectorRow[])
+            .iterate(this.model) as IterableIterator<VectorRow>)
         : (this.sql('SELECT memory, model, seq, vector FROM memory_vectors WHERE seq > ? ORDER BY seq')
             .raw()
-            .all(this.seen) as VectorRow[]);
+            .iterate(this.seen) as IterableIterator<VectorRow>);
     let seen = last;
     for (const [memory, model, seq, vector] of rows) {
       seen = Math.max(seen, seq);
@@ -99,8 +104,8 @@ export class VectorIndex {
     this.slots.set(moved, slot);
   }
 
-  private grow(): void {
-    const capacity = Math.max(1024, this.capacity * 2);
+  private grow(least = 0): void {
+    const capacity = Math.max(1024, this.capacity * 2, least);
     const grown = <T extends Float64Array | Float32Array | Int8Array | Int32Array>(
       old: T,
       make: (length: number) => T,
