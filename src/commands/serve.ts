@@ -150,11 +150,12 @@ export async function serveHttp(
     await embeddings.close();
     throw listenError(error, config.http.host, config.http.port) ?? error;
   }
-  // Always printed, whatever the log level: with --port 0 it is how the user learns the port.
+  // Always printed, whatever the log level: with --port 0 it is how the user learns the port. One
+  // write, so whoever reads the first line finds the page's link with it.
   process.stderr.write(
-    `memoram-mcp: serving MCP over Streamable HTTP at ${server.url} (backend: ${connection.backend}${config.readOnly ? ', read-only' : ''}; ${describeHttpAuth(auth)})\n`,
+    `memoram-mcp: serving MCP over Streamable HTTP at ${server.url} (backend: ${connection.backend}${config.readOnly ? ', read-only' : ''}; ${describeHttpAuth(auth)})\n` +
+      (page ? `memoram-mcp: your memories at ${page.url()}\n` : ''),
   );
-  if (page) process.stderr.write(`memoram-mcp: your memories at ${page.url()}\n`);
   const reason = await signalled;
   logger.info(`shutting down (${reason})`);
   await server.close().catch((error) => logger.warn('closing the HTTP server failed', { error }));
