@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
-import { runCli, type TempHome, tempHome } from '../cli/spawn.js';
+import { connectCli, runCli, type TempHome, tempHome } from '../cli/spawn.js';
 import { type Chromium, launchChromium, watch } from '../helpers/browser.js';
 import { type RunningPage, startPage } from './page-process.js';
 
@@ -34,7 +34,7 @@ async function importFile(name: string, memories: Record<string, unknown>[]): Pr
 }
 
 /** What Memoram holds, as another process reads it. */
-async function exported(): Promise<{ title: string; content: string; tags: string[] }[]> {
+async function exported(): Promise<{ title: string; summary: string; content: string; tags: string[] }[]> {
   const result = await runCli(['export'], env);
   expect(result.code, result.stderr).toBe(0);
   return JSON.parse(result.stdout).memories;
@@ -107,6 +107,38 @@ describe('the memory page on Memoram, through the replica', () => {
     });
   });
 
+  it('shows an update the assistant made meanwhile through Memoram, instead of overwriting it', async () => {
+    await rowTitled('Commute').getByRole('button', { name: 'Commute' }).click();
+    const dialog = page.locator('#detail');
+    await dialog.getByRole('button', { name: 'Edit' }).click();
+    await dialog.getByLabel('Summary').fill('How Alice gets to work.');
+    // The assistant, in its own server process, corrects the memory on Memoram meanwhile.
+    const assistant = await connectCli(env, 'assistant');
+    try {
+      const found = await assistant.callTool({ name: 'search_memories', arguments: { query: 'train' } });
+      const id = (found.structuredContent as { memories: { id: string }[] }).memories[0]!.id;
+      const updated = await assistant.callTool({
+        name: 'update_memory',
+        arguments: { id, content: 'Alice commutes by bike since May.' },
+      });
+      expect(updated.isError).toBeFalsy();
+    } finally {
+      await assistant.close();
+    }
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    const conflict = dialog.locator('.conflict');
+    await expect.poll(() => conflict.textContent()).toContain('Alice commutes by bike since May.');
+    await conflict.getByRole('button', { name: 'Keep their version' }).click();
+    await expect
+      .poll(() => dialog.locator('.content').textContent())
+      .toBe('Alice commutes by bike since May.');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    expect((await exported()).find((memory) => memory.title === 'Commute')).toMatchObject({
+      content: 'Alice commutes by bike since May.',
+      summary: '',
+    });
+  });
+
   it('deletes on Memoram and undoes it', async () => {
     await rowTitled('Dentist').getByRole('checkbox').check();
     await page.getByRole('button', { name: 'Delete selected (1)' }).click();
@@ -128,9 +160,11 @@ describe('the memory page on Memoram, through the replica', () => {
   });
 
   it('did nothing a page should never do, and printed no memory text', () => {
-    expect(problems).toEqual([]);
+    // The browser reports the refusal the conflict test provoked.
+    const expected = /^console: Failed to load resource: .* status of 409 /;
+    expect(problems.filter((problem) => !expected.test(problem))).toEqual([]);
     const printed = running.output.stdout() + running.output.stderr();
-    for (const word of ['coffee', 'dentist', 'Portuguese', emu.demoUser.memory_key]) {
+    for (const word of ['coffee', 'dentist', 'bike', 'Portuguese', emu.demoUser.memory_key]) {
       expect(printed).not.toContain(word);
     }
   });
