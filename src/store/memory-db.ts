@@ -403,10 +403,15 @@ export class MemoryDatabase {
   vectorProgress(model: string): { embedded: number; total: number } {
     return this.guard(() => {
       const number = knownModel(this.sql, model);
+      const index = this.vectorIndex;
+      // The copy in memory, brought up to date, counts them without reading every vector row.
+      index?.sync();
       const embedded =
         number === undefined
           ? 0
-          : (this.sql('SELECT count(*) FROM memory_vectors WHERE model = ?').pluck().get(number) as number);
+          : index?.model === number
+            ? index.count
+            : (this.sql('SELECT count(*) FROM memory_vectors WHERE model = ?').pluck().get(number) as number);
       const total = this.sql('SELECT count(*) FROM memories').pluck().get() as number;
       return { embedded, total };
     });
