@@ -45,7 +45,12 @@ export class VectorFill {
   start(): void {
     this.embeddings.ready().then((provider) => {
       if (!provider || this.closed) return;
-      this.db()?.loadVectors(provider.id, provider.dimensions);
+      try {
+        this.db()?.loadVectors(provider.id, provider.dimensions);
+      } catch (error) {
+        // The first search loads them instead, or answers by words if the store cannot be read.
+        this.options.logger?.warn('loading the memory vectors failed', { error });
+      }
       this.schedule();
       this.timer = setInterval(() => this.schedule(), this.options.repassMs ?? REPASS_MS);
       this.timer.unref();
