@@ -8,10 +8,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TempHome, tempHome } from '../cli/spawn.js';
 import { Ledger } from './ledger.js';
-import { campaignSeed, type Rng, seededRng } from './prng.js';
+import { campaignSeed, seededRng } from './prng.js';
 import { reportFigures } from './report.js';
-import { readAll, type Server, searchIds, startServer, statusCount } from './server.js';
-import { newFields, newPatch } from './workload.js';
+import { checkStore, retryCutOff, writer } from './rounds.js';
+import { type Server, startServer } from './server.js';
 
 const ROUNDS = 24;
 /** Calls in flight at once, as a client sending calls in parallel does. */
@@ -38,48 +38,6 @@ function killAfter(server: Server, ms: number): { killed: () => boolean; done: P
   return { killed: () => killed, done };
 }
 
-/** One writer: creates mostly, updates and deletes of what is acknowledged, until the kill. */
-async function writer(server: Server, ledger: Ledger, rng: Rng, killed: () => boolean): Promise<void> {
-  const owner = 'crash';
-  while (!killed()) {
-    const free = ledger.freeIds(owner);
-    const roll = rng.next();
-    if (roll < 0.25 && free.length > 0) {
-      const token = rng.token(10);
-      const patch = newPatch(rng, token);
-      await ledger.update(server, rng.pick(free), patch, patch.content ? token : undefined, rng.chance(0.3));
-    } else if (roll < 0.35 && free.length > 3) {
-      await ledger.delete(server, rng.sample(free, rng.int(1, 3)));
-    } else {
-      const token = rng.token(10);
-      await ledger.create(server, newFields(rng, token, `crash-${rng.int(0, 9)}`), token, owner);
-    }
-  }
-}
-
-/** The store opens and reads back as the ledger says; status and search work on it. */
-async function checkStore(server: Server, ledger: Ledger, rng: Rng, label: string): Promise<void> {
-  const { memories: stored, ghosts } = await readAll(server);
-  ledger.check(stored, label);
-  if (ghosts.length > 0)
-    ledger.problems.push(`${label}: search lists ${ghosts.join(', ')}, which cannot be read`);
-  const count = await statusCount(server);
-  if (count !== stored.length)
-    ledger.problems.push(`${label}: status counts ${count}, the store holds ${stored.length}`);
-  for (const id of rng.sample([...ledger.known.keys()], 3)) {
-    const token = ledger.known.get(id)?.token ?? '';
-    if (!(await searchIds(server, token)).includes(id))
-      ledger.problems.push(`${label}: search for ${token} misses ${id}`);
-  }
-}
-
-/** What a client does after a restart: send again the creates that got no answer. */
-async function retryCutOff(server: Server, ledger: Ledger): Promise<void> {
-  const { landed, notLanded } = ledger.settledCreates;
-  for (const id of landed) await ledger.retryLanded(server, id);
-  for (const doubt of notLanded) await ledger.create(server, doubt.fields, doubt.token, doubt.owner);
-}
-
 describe('crash campaign', () => {
   it(`loses no acknowledged write over ${ROUNDS} SIGKILLs`, { timeout: 240_000 }, async () => {
     const seed = campaignSeed(20261201);
@@ -103,7 +61,7 @@ describe('crash campaign', () => {
       await retryCutOff(server, ledger);
       const kill = killAfter(server, rng.int(20, 600));
       const writers = Array.from({ length: IN_FLIGHT }, (_, at) =>
-        writer(server, ledger, rng.fork(`writer ${at}`), kill.killed),
+        writer(server, ledger, rng.fork(`writer ${at}`), kill.killed, 'crash'),
       );
       await Promise.all([...writers, kill.done]);
     }

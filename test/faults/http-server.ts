@@ -1,0 +1,65 @@
+/**
+ * The HTTP side of the fault campaigns: a built `serve --http` process on a given store, and real
+ * SDK clients over Streamable HTTP shaped as the campaigns' Server, so the ledger drives them as it
+ * drives stdio ones. Every fetch a client makes is tallied: answered (any status) or not, and the
+ * unanswered ones by why (a refused connection after the process is gone is no reset).
+ */
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { type HttpCli, startHttpCli } from '../mcp/http-cli.js';
+import type { Server } from './server.js';
+
+export interface Tally {
+  answered: number;
+  /** Requests with no answer at all: reset, or closed before a status line. */
+  unanswered: number;
+  /** Connections refused: the process was gone (killed or exited). */
+  refused: number;
+  statuses: Map<number, number>;
+}
+
+export const newTally = (): Tally => ({ answered: 0, unanswered: 0, refused: 0, statuses: new Map() });
+
+function countingFetch(tally: Tally) {
+  return async (url: string | URL, init?: RequestInit): Promise<Response> => {
+    try {
+      const response = await fetch(url, init);
+      tally.answered++;
+      tally.statuses.set(response.status, (tally.statuses.get(response.status) ?? 0) + 1);
+      return response;
+    } catch (error) {
+      const code = (error as { cause?: { code?: string } }).cause?.code;
+      if (code === 'ECONNREFUSED') tally.refused++;
+      else if (!init?.signal?.aborted) tally.unanswered++;
+      throw error;
+    }
+  };
+}
+
+export function startHttpProcess(env: Record<string, string>): Promise<HttpCli> {
+  return startHttpCli(env);
+}
+
+/** A client of `process` as a campaign Server; `kill` SIGKILLs the whole process. */
+export function httpClient(process: HttpCli, name: string, tally: Tally, modern = false): Server {
+  const client = new Client(
+    { name, version: '1.0.0' },
+    modern ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {},
+  );
+  const transport = new StreamableHTTPClientTransport(new URL(process.url), {
+    requestInit: { headers: process.auth },
+    fetch: countingFetch(tally),
+  });
+  const ready = client.connect(transport);
+  ready.catch(() => {});
+  return {
+    name,
+    client,
+    pid: () => process.child.pid ?? null,
+    stderr: () => process.output.stderr(),
+    ready,
+    kill: () => {
+      if (process.child.exitCode === null) process.child.kill('SIGKILL');
+    },
+    close: () => client.close(),
+  };
+}
