@@ -336,11 +336,12 @@ function embeddingsConfig(get: <T>(key: Key) => T | undefined): EmbeddingsConfig
     );
   }
   const allowRemote = get<boolean>('embeddingsAllowRemote') ?? false;
-  const { hostname, protocol, username, password, search } = new URL(url);
-  // The URL shows in the status and the log; a credential in it would too.
-  if (username || password || search) {
+  const { hostname, protocol, username, password } = new URL(url);
+  // The URL shows in the status and the log; a credential in it would too. A "?" or "#", even
+  // with nothing after it, would also swallow the "/embeddings" appended to the base.
+  if (username || password || /[?#]/.test(url)) {
     throw new ConfigError(
-      'Invalid value for --embeddings-url / MEMORAM_EMBEDDINGS_URL: no user, password or query in it; put a key in MEMORAM_EMBEDDINGS_API_KEY.',
+      'Invalid value for --embeddings-url / MEMORAM_EMBEDDINGS_URL: no user, password or query (nor fragment) in it; put a key in MEMORAM_EMBEDDINGS_API_KEY.',
     );
   }
   if (!isLoopbackHost(hostname)) {

@@ -67,10 +67,20 @@ describe('embeddings configuration', () => {
     );
     expect(() =>
       loadConfig({ env: { ...env, MEMORAM_EMBEDDINGS_URL: 'http://user:sk-secret-123@127.0.0.1:8080/v1' } }),
-    ).toThrow(/no user, password or query in it; put a key in MEMORAM_EMBEDDINGS_API_KEY/);
+    ).toThrow(/no user, password or query \(nor fragment\) in it; put a key in MEMORAM_EMBEDDINGS_API_KEY/);
     expect(() =>
       loadConfig({ env: { ...env, MEMORAM_EMBEDDINGS_URL: 'http://127.0.0.1:8080/v1?key=k' } }),
     ).toThrow(/no user, password or query/);
+    // A fragment would reach the status and the log as well, and an empty query or fragment
+    // would swallow the "/embeddings" appended to the base.
+    for (const given of [
+      'http://127.0.0.1:8080/v1#sk-secret-123',
+      'http://127.0.0.1:8080/v1?',
+      'http://127.0.0.1:8080/v1#',
+    ])
+      expect(() => loadConfig({ env: { ...env, MEMORAM_EMBEDDINGS_URL: given } })).toThrow(
+        /no user, password or query/,
+      );
     // The key is a secret: never a flag.
     expect(() => loadConfig({ env, argv: ['--embeddings-api-key', 'k'] })).toThrow(ConfigError);
   });
