@@ -63,16 +63,19 @@ export function findSimilar(
   for (const [at, rows] of rare.entries()) {
     for (const rowid of rows) shared.set(rowid, (shared.get(rowid) ?? 0) + 1 + 1 / (at + 2));
   }
-  const best = [...shared].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, CANDIDATES);
+  const ranked = [...shared].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
   const read = sql(
     `SELECT rowid, id, title, content FROM memories m WHERE rowid = ? AND sealed IS NULL AND ${scope?.sql ?? '1'}`,
   );
-  const candidates = best.flatMap(([rowid]) => {
-    const row = read.get(rowid, ...(scope?.args ?? [])) as
-      | { rowid: number; id: string; title: string; content: string }
-      | undefined;
-    return row ? [row] : [];
-  });
+  // The first CANDIDATES the scope sees: cutting before the filter would let another scope's
+  // closer matches crowd out this one's. Still bounded: `shared` holds at most
+  // RARE_WORDS × (COUNT_CAP + 1) rows.
+  const candidates: { rowid: number; id: string; title: string; content: string }[] = [];
+  for (const [rowid] of ranked) {
+    if (candidates.length === CANDIDATES) break;
+    const row = read.get(rowid, ...(scope?.args ?? [])) as (typeof candidates)[number] | undefined;
+    if (row) candidates.push(row);
+  }
   return candidates
     .filter(({ id }) => id !== excludeId)
     .map(({ rowid, id, title, content: text }) => ({

@@ -79,6 +79,20 @@ describe('scopes in the memory database', () => {
     }
   });
 
+  it('finds a near-duplicate in its scope behind many closer ones in another scope', () => {
+    const db = MemoryDatabase.open(file, { key });
+    try {
+      const text = 'Deploy the billing service with blue green rollout behind the gateway';
+      // Older, so first among the candidates on ties: more than the candidates a create weighs.
+      for (let i = 0; i < 25; i++) db.create({ content: `${text} note${i}`, scope: 'beta' }, `b${i}`);
+      const mine = db.create({ content: `${text} today`, scope: 'alpha' }, 'mine');
+      const near = db.create({ content: `${text} again`, scope: 'alpha' }, 'near');
+      expect(near.similar.map((memory) => memory.id)).toEqual([mine.memory.id]);
+    } finally {
+      db.close();
+    }
+  });
+
   it('keeps identical content in two scopes apart, and moves a memory between scopes', async () => {
     const backend = new LocalBackend(MemoryDatabase.open(file, { key }), key);
     try {
