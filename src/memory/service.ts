@@ -266,7 +266,6 @@ export class MemoryService {
     return this.backend.listTags(scopeFilter(request.scope, request.current ?? null), signal);
   }
 
-  /** The scopes in use with their memory counts (global, as name null, first). */
   /** Search by meaning's state (the model, the vectors filled in); undefined without a model. */
   searchByMeaning(): SearchByMeaningStatus | undefined {
     return this.backend.searchByMeaning?.();
@@ -276,6 +275,7 @@ export class MemoryService {
     return (await this.backend.vectorCounts?.(signal)) ?? [];
   }
 
+  /** The scopes in use with their memory counts (global, as name null, first). */
   async listScopes(signal?: AbortSignal): Promise<ScopeInfo[]> {
     return this.backend.listScopes(signal);
   }
