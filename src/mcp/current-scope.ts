@@ -81,8 +81,10 @@ export class SessionScope {
     // The first root is the project the client works in (Claude Code lists the folder it runs in).
     const folder = roots.map((root) => fileFolder(root.uri)).find((found) => found !== null);
     const name = folder ? folderScopeName(folder) : null;
-    if (!folder || name === null) return;
-    const next = { name, reason: `the client's root ${folder}` };
+    // No usable root (the client left its project): back to what the server finds by itself,
+    // never the last root's scope, which the client no longer works in.
+    const next =
+      folder && name !== null ? { name, reason: `the client's root ${folder}` } : startingScope(this.setting);
     if (next.name === this.current.name && next.reason === this.current.reason) return;
     this.current = next;
     this.logger.info('current scope', { scope: next.name, reason: next.reason });

@@ -200,5 +200,11 @@ describe('MEMORAM_SCOPE=auto', () => {
     expect(await createDescription(pair)).toContain('Current scope: api');
     expect(titles(await search(pair, { query: 'vite' }))).toEqual([]);
     expect(titles(await search(pair, { query: 'vite', scope: 'web-app' }))).toHaveLength(1);
+
+    // The client leaves every project: the last root's scope is no longer the one it works in.
+    roots = [];
+    await pair.client.sendRootsListChanged();
+    await vi.waitFor(async () => expect(await status(pair)).toMatchObject({ scope: null }));
+    expect((await create(pair, { content: 'Saved after the roots went away.' })).scope).toBeUndefined();
   });
 });
