@@ -301,9 +301,13 @@ document.addEventListener('keydown', (event) => {
     search.focus();
   }
 });
+const sentinel = byId('sentinel');
 new IntersectionObserver((entries) => {
-  if (entries.some((entry) => entry.isIntersecting)) void loadMore();
-}).observe(byId('sentinel'));
+  // An entry is delivered a frame or more after it was taken: on a busy machine the first page's
+  // rows may have pushed the sentinel out of view since. Load more only if it is in view now.
+  const inView = () => sentinel.getBoundingClientRect().top <= window.innerHeight;
+  if (entries.some((entry) => entry.isIntersecting) && inView()) void loadMore();
+}).observe(sentinel);
 if (window.matchMedia('(max-width: 48rem)').matches) byId<HTMLDetailsElement>('filters-box').open = false;
 
 void (async () => {
