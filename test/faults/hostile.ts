@@ -3,17 +3,10 @@
 // protocol. Everything comes from one seeded PRNG, so a seed replays a whole campaign. No value
 // contains a path or "    at ", so finding one in an answer means the server leaked it.
 
-/** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../helpers/mulberry32.mjs';
+
+/** The campaign's generator: the same sequence for the same seed everywhere. */
+export const prng: (seed: number) => () => number = mulberry32;
 
 export class Hostile {
   constructor(private readonly random: () => number) {}

@@ -4,6 +4,8 @@
  * kill lands among the operations still depends on timing; the seed is logged to replay the rest.
  */
 
+import { mulberry32 } from '../helpers/mulberry32.mjs';
+
 export interface Rng {
   /** A float in [0, 1). */
   next(): number;
@@ -26,14 +28,7 @@ function hash(text: string): number {
 }
 
 export function seededRng(seed: number): Rng {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   const int = (min: number, max: number) => min + Math.floor(next() * (max - min + 1));
   const rng: Rng = {
     next,

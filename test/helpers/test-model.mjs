@@ -4,9 +4,11 @@
 // to one another and far from other groups; function words get short vectors, so that, as in a
 // real static model, they barely move a text's mean. Deterministic: the same options write the
 // same bytes. Plain .mjs (with test-model.d.mts beside it) so vitest and bench/*.mjs share it.
+
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { mulberry32 } from './mulberry32.mjs';
 
 /** Groups of words that mean nearly the same; a paraphrase swaps words within a group. */
 export const SYNONYM_GROUPS = [
@@ -71,18 +73,6 @@ const SYLLABLES =
     ' ',
   );
 
-/** mulberry32: a small seeded generator, so the model is the same on every machine. */
-function random(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function gaussianVector(next, dimensions) {
   const vector = new Float32Array(dimensions);
   for (let i = 0; i < dimensions; i++) {
@@ -137,7 +127,7 @@ function vocabulary(vocabSize, extraWords) {
 }
 
 function vectors(entries, dimensions, seed) {
-  const next = random(seed);
+  const next = mulberry32(seed);
   const centroids = SYNONYM_GROUPS.map(() => scaled(gaussianVector(next, dimensions), 1));
   return entries.map((entry) => {
     switch (entry.kind) {

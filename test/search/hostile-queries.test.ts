@@ -3,9 +3,11 @@
  * answers with a result, never a tool error or an FTS5 syntax error, and the plain words in it
  * still find what they name. Noise comes from a seeded generator, so every run asks the same.
  */
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LIMITS } from '../../src/memory/limits.js';
 import { callTool, type Pair, startLocal, structured, text } from '../helpers/mcp-pair.js';
+import { mulberry32 } from '../helpers/mulberry32.mjs';
 
 let pair: Pair;
 const ids: Record<string, string> = {};
@@ -32,18 +34,6 @@ async function expectAnswers(query: string): Promise<string[]> {
   expect(result.isError, `${label} → ${text(result)}`).toBeFalsy();
   expect(text(result), label).not.toMatch(ENGINE_ERROR);
   return structured<{ memories: { id: string }[] }>(result).memories.map((hit) => hit.id);
-}
-
-/** mulberry32: a small seeded generator, so the noise is the same on every run. */
-function seeded(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const FTS5_PIECES = [
@@ -80,7 +70,7 @@ const RANGES: [number, number][] = [
 ];
 
 function noise(seed: number, length: number, { quotes = true } = {}): string {
-  const random = seeded(seed);
+  const random = mulberry32(seed);
   let out = '';
   while (out.length < length) {
     const roll = random();
