@@ -5,6 +5,7 @@
  * layer (mcp/current-scope.ts); a root's scope is found here the same way.
  */
 import { statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { type CurrentScope, scopeNameFrom } from './scopes.js';
 
@@ -20,11 +21,14 @@ export interface ScopeSetting {
 
 /**
  * The nearest folder at or above `start` holding `.git` (a folder, or the file a worktree or
- * submodule has), as `git rev-parse --show-toplevel` would name it, without running git.
+ * submodule has), as `git rev-parse --show-toplevel` would name it, without running git. The
+ * home folder is not a project even when it is a repository (people keep their dotfiles in
+ * git): the search ends below it, or every folder under it would be one scope.
  */
-export function gitTopFolder(start: string): string | null {
+export function gitTopFolder(start: string, home = os.homedir()): string | null {
   let dir = path.resolve(start);
   for (;;) {
+    if (dir === home) return null;
     try {
       statSync(path.join(dir, '.git'));
       return dir;

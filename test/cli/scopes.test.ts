@@ -84,3 +84,23 @@ it('two servers on one store each see their own scope and global memories, never
     null,
   ]);
 });
+
+it('auto does not take a dotfiles repository at the home folder for a project', async () => {
+  // Many people keep their home folder in git (dotfiles); every folder under it would otherwise be
+  // one scope named after the account.
+  await mkdir(path.join(home.dir, '.git'), { recursive: true });
+  const notes = path.join(home.dir, 'notes');
+  await mkdir(notes, { recursive: true });
+  const project = path.join(home.dir, 'code', 'Gamma');
+  await mkdir(path.join(project, '.git'), { recursive: true });
+
+  const env = { ...home.env, MEMORAM_SCOPE: 'auto' };
+  const inNotes = JSON.parse((await runCli(['status', '--json'], env, '', notes)).stdout);
+  expect(inNotes).toMatchObject({ scope: null });
+  const inProject = JSON.parse((await runCli(['status', '--json'], env, '', project)).stdout);
+  expect(inProject).toMatchObject({ scope: 'gamma' });
+
+  const server = await serve({ MEMORAM_SCOPE: 'auto' }, notes);
+  const created = await call(server, 'create_memory', { content: 'Dotfiles live in git.' });
+  expect(created.scope ?? null).toBeNull(); // a global memory's answer leaves scope out
+});

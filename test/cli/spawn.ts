@@ -32,8 +32,8 @@ export async function tempHome(): Promise<TempHome> {
   };
 }
 
-export function spawnCli(args: string[], env: Record<string, string>): ChildProcessWithoutNullStreams {
-  return spawn(process.execPath, [CLI, ...args], { env, stdio: 'pipe' });
+export function spawnCli(args: string[], env: Record<string, string>, cwd?: string): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, [CLI, ...args], { env, stdio: 'pipe', cwd });
 }
 
 export interface RunResult {
@@ -60,9 +60,9 @@ export function collectOutput(child: ChildProcessWithoutNullStreams): Output {
   return { stdout: () => stdout, stderr: () => stderr };
 }
 
-/** Runs a command to completion, feeding `input` on stdin. */
-export function runCli(args: string[], env: Record<string, string>, input = ''): Promise<RunResult> {
-  const child = spawnCli(args, env);
+/** Runs a command to completion, feeding `input` on stdin, in `cwd` (default: this process's). */
+export function runCli(args: string[], env: Record<string, string>, input = '', cwd?: string): Promise<RunResult> {
+  const child = spawnCli(args, env, cwd);
   const output = collectOutput(child);
   child.stdin.end(input);
   return new Promise((resolve, reject) => {
