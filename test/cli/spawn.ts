@@ -32,7 +32,11 @@ export async function tempHome(): Promise<TempHome> {
   };
 }
 
-export function spawnCli(args: string[], env: Record<string, string>, cwd?: string): ChildProcessWithoutNullStreams {
+export function spawnCli(
+  args: string[],
+  env: Record<string, string>,
+  cwd?: string,
+): ChildProcessWithoutNullStreams {
   return spawn(process.execPath, [CLI, ...args], { env, stdio: 'pipe', cwd });
 }
 
@@ -61,7 +65,12 @@ export function collectOutput(child: ChildProcessWithoutNullStreams): Output {
 }
 
 /** Runs a command to completion, feeding `input` on stdin, in `cwd` (default: this process's). */
-export function runCli(args: string[], env: Record<string, string>, input = '', cwd?: string): Promise<RunResult> {
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+  input = '',
+  cwd?: string,
+): Promise<RunResult> {
   const child = spawnCli(args, env, cwd);
   const output = collectOutput(child);
   child.stdin.end(input);
