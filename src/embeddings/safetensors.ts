@@ -75,17 +75,3 @@ export async function readSafetensorsHeader(
   }
   return tensors;
 }
-
-/** The tensor's bytes, read from the file into a buffer of their own (aligned for typed arrays). */
-export async function readTensorBytes(file: FileHandle, tensor: TensorInfo): Promise<Buffer> {
-  const length = tensor.end - tensor.begin;
-  const bytes = Buffer.from(new ArrayBuffer(length));
-  let done = 0;
-  while (done < length) {
-    const { bytesRead } = await file.read(bytes, done, length - done, tensor.begin + done);
-    if (bytesRead === 0)
-      throw new ModelFormatError('model.safetensors is truncated (it shrank while being read)');
-    done += bytesRead;
-  }
-  return bytes;
-}

@@ -4,19 +4,19 @@
  * tensor of model.safetensors, and the text's vector is the mean of those rows, L2-normalised —
  * as model2vec's `StaticModel.encode` does, including its optional per-token `weights` and
  * vocabulary-quantisation `mapping` tensors, its 512-token cut, and leaving out the unknown and
- * special tokens. The matrix is held as stored (F16 and I8 are never widened to F32: a row is
- * widened only while it is summed), so a model's resident size is its file's.
+ * special tokens. The matrix is held as int8 with a scale per row (src/embeddings/model-matrix.ts):
+ * a quarter of an F32 model's file in memory, for vectors within a cosine of 0.9999 of F32's.
  */
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { z } from 'zod';
 import { ModelFormatError } from './errors.js';
+import { type Matrix, matrixBytes, readMatrix } from './model-matrix.js';
 import type { EmbeddingProvider } from './provider.js';
-import { type Dtype, readSafetensorsHeader, readTensorBytes, type TensorInfo } from './safetensors.js';
 
 export const MODEL_FILES = ['config.json', 'tokenizer.json', 'model.safetensors'] as const;
 export type ModelFile = (typeof MODEL_FILES)[number];
@@ -43,11 +43,6 @@ export interface StaticModel extends EmbeddingProvider {
   readonly matrixBytes: number;
 }
 
-type Rows =
-  | { kind: 'f32'; data: Float32Array }
-  | { kind: 'f16'; data: Uint16Array; table: Float32Array }
-  | { kind: 'i8'; data: Int8Array };
-
 export async function sha256File(file: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
@@ -56,42 +51,74 @@ export async function sha256File(file: string): Promise<string> {
 
 /** Loads the model in `dir`; a missing, corrupt or tampered file is a ModelFormatError naming it. */
 export async function loadStaticModel(dir: string, options: LoadOptions): Promise<StaticModel> {
+  const { expected } = options;
   const fingerprint = createHash('sha256');
-  for (const name of MODEL_FILES) {
-    const file = path.join(dir, name);
-    try {
-      // A downloaded model is checked against its recorded digests (a cache can be tampered with);
-      // a folder the user named is theirs, and hashing 30 MB would only slow every start: its
-      // files' sizes and times tell a replaced model apart.
-      if (options.expected) {
-        const digest = await sha256File(file);
-        if (options.expected[name] !== digest) {
-          throw new ModelFormatError(
-            `${name} in ${dir} has changed since it was downloaded and verified (its sha256 differs)`,
-          );
-        }
-        fingerprint.update(`${name}:${digest}\n`);
-      } else {
-        const { size, mtimeMs } = await stat(file);
-        fingerprint.update(`${name}:${size}:${mtimeMs}\n`);
-      }
-    } catch (error) {
-      if (error instanceof ModelFormatError) throw error;
-      const code = (error as NodeJS.ErrnoException).code;
-      throw new ModelFormatError(
-        code === 'ENOENT' ? `${name} is missing from ${dir}` : `${name} cannot be read (${code ?? 'error'})`,
-        { cause: error },
-      );
+  const changed = (name: ModelFile) =>
+    new ModelFormatError(
+      `${name} in ${dir} has changed since it was downloaded and verified (its sha256 differs)`,
+    );
+  // Each file is read once. With digests to check (a downloaded model: a cache can be tampered
+  // with), its bytes are hashed as they are read; a folder the user named is theirs, and hashing
+  // 30 MB would only slow every start: its files' sizes and times tell a replaced model apart.
+  const check = async (name: ModelFile, digest: string | undefined) => {
+    if (expected) {
+      if (expected[name] !== digest) throw changed(name);
+      fingerprint.update(`${name}:${digest}\n`);
+    } else {
+      const { size, mtimeMs } = await reading(dir, name, () => stat(path.join(dir, name)));
+      fingerprint.update(`${name}:${size}:${mtimeMs}\n`);
     }
+  };
+  const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+  const configBytes = await reading(dir, 'config.json', () => readFile(path.join(dir, 'config.json')));
+  await check('config.json', sha256(configBytes));
+  const tokenizerBytes = await reading(dir, 'tokenizer.json', () =>
+    readFile(path.join(dir, 'tokenizer.json')),
+  );
+  await check('tokenizer.json', sha256(tokenizerBytes));
+  // Parsed only once checked: a changed file is reported as changed, not as what it now looks like.
+  parseJson('config.json', configBytes.toString('utf8'), ConfigSchema);
+  const tokenizer = await loadTokenizer(tokenizerBytes);
+  const file = path.join(dir, 'model.safetensors');
+  const hash = expected ? createHash('sha256') : undefined;
+  let matrix: Matrix;
+  try {
+    matrix = await reading(dir, 'model.safetensors', () => readModelFile(file, hash));
+  } catch (error) {
+    // Here too, a changed file is reported as changed, even where the change broke its format.
+    if (expected && (await sha256File(file).catch(() => '')) !== expected['model.safetensors'])
+      throw changed('model.safetensors');
+    throw error;
   }
-  parseJson('config.json', await readFile(path.join(dir, 'config.json'), 'utf8'), ConfigSchema);
-  const tokenizer = loadTokenizer(await readFile(path.join(dir, 'tokenizer.json'), 'utf8'));
-  const tensors = await readTensors(path.join(dir, 'model.safetensors'));
+  await check('model.safetensors', hash?.digest('hex'));
   return new StaticModelProvider(
     `${options.name}@${fingerprint.digest('hex').slice(0, 12)}`,
     tokenizer,
-    tensors,
+    matrix,
   );
+}
+
+/** Runs a read of the model's file `name`; a failure to read it is one line naming it. */
+async function reading<T>(dir: string, name: ModelFile, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof ModelFormatError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ModelFormatError(
+      code === 'ENOENT' ? `${name} is missing from ${dir}` : `${name} cannot be read (${code ?? 'error'})`,
+      { cause: error },
+    );
+  }
+}
+
+async function readModelFile(file: string, hash: Hash | undefined): Promise<Matrix> {
+  const handle = await open(file, 'r');
+  try {
+    return await readMatrix(handle, (await handle.stat()).size, hash);
+  } finally {
+    await handle.close();
+  }
 }
 
 function parseJson<T>(name: string, text: string, schema: z.ZodType<T>): T {
@@ -106,128 +133,33 @@ function parseJson<T>(name: string, text: string, schema: z.ZodType<T>): T {
   return parsed.data;
 }
 
-function loadTokenizer(text: string): Tokenizer {
+/**
+ * The tokenizer, built in two turns of the event loop (the JSON parse, then the tokenizer's own
+ * tables), so that a tool call arriving meanwhile waits for one of them, not both. The pause is a
+ * timer, not setImmediate: resumed from a file read, an immediate would run before the loop polls
+ * for input again, and a request on stdin would still wait for both.
+ */
+async function loadTokenizer(bytes: Buffer): Promise<Tokenizer> {
   const json = parseJson(
     'tokenizer.json',
-    text,
-    z.looseObject({ model: z.looseObject({ type: z.string().optional() }) }),
+    bytes.toString('utf8'),
+    z.looseObject({ model: z.looseObject({ type: z.string().optional(), vocab: z.unknown() }) }),
   );
+  await sleep(0);
+  let tokenizer: Tokenizer;
   try {
-    return new Tokenizer(json, {});
+    tokenizer = new Tokenizer(json, {});
   } catch (error) {
     throw new ModelFormatError(`tokenizer.json cannot be used: ${(error as Error).message}`, {
       cause: error,
     });
   }
-}
-
-interface Tensors {
-  rows: Rows;
-  rowCount: number;
-  dimensions: number;
-  weights: Float32Array | undefined;
-  mapping: Int32Array | undefined;
-}
-
-async function readTensors(file: string): Promise<Tensors> {
-  const handle = await open(file, 'r');
-  try {
-    const header = await readSafetensorsHeader(handle, (await stat(file)).size);
-    // model2vec's own layout names the matrix `embeddings`; sentence-transformers' StaticEmbedding
-    // names it `embedding.weight`.
-    const matrix = header.get('embeddings') ?? header.get('embedding.weight');
-    if (matrix?.shape.length !== 2) {
-      throw new ModelFormatError('model.safetensors has no 2-D "embeddings" tensor');
-    }
-    const [rowCount, dimensions] = matrix.shape as [number, number];
-    if (rowCount === 0 || dimensions === 0)
-      throw new ModelFormatError('model.safetensors has an empty "embeddings" tensor');
-    const rows = toRows(matrix.dtype, await readTensorBytes(handle, matrix));
-    const weightsInfo = header.get('weights');
-    const mappingInfo = header.get('mapping');
-    const weights = weightsInfo
-      ? toFloat32(weightsInfo, await readTensorBytes(handle, weightsInfo))
-      : undefined;
-    const mapping = mappingInfo
-      ? toInt32(mappingInfo, await readTensorBytes(handle, mappingInfo))
-      : undefined;
-    if (mapping?.some((row) => row < 0 || row >= rowCount)) {
-      throw new ModelFormatError('model.safetensors has a "mapping" pointing past the embeddings');
-    }
-    return { rows, rowCount, dimensions, weights, mapping };
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Every F16 bit pattern's value, built by moving its bits into F32's layout (IEEE 754). */
-function halfTable(): Float32Array {
-  const table = new Float32Array(65536);
-  const bits = new Uint32Array(table.buffer);
-  for (let half = 0; half < 65536; half++) {
-    const sign = (half & 0x8000) << 16;
-    const exponent = (half >> 10) & 0x1f;
-    const fraction = half & 0x3ff;
-    if (exponent === 0)
-      table[half] = (sign ? -1 : 1) * fraction * 2 ** -24; // zero and subnormals
-    else if (exponent === 31)
-      bits[half] = sign | 0x7f800000 | (fraction << 13); // infinities, NaN
-    else bits[half] = sign | ((exponent + 112) << 23) | (fraction << 13);
-  }
-  return table;
-}
-
-function toRows(dtype: Dtype, bytes: Buffer): Rows {
-  const buffer = bytes.buffer as ArrayBuffer;
-  switch (dtype) {
-    case 'F16':
-      return {
-        kind: 'f16',
-        data: new Uint16Array(buffer, bytes.byteOffset, bytes.length / 2),
-        table: halfTable(),
-      };
-    case 'I8':
-      return { kind: 'i8', data: new Int8Array(buffer, bytes.byteOffset, bytes.length) };
-    case 'F32':
-      return { kind: 'f32', data: new Float32Array(buffer, bytes.byteOffset, bytes.length / 4) };
-    case 'F64':
-      return {
-        kind: 'f32',
-        data: Float32Array.from(new Float64Array(buffer, bytes.byteOffset, bytes.length / 8)),
-      };
-    default:
-      throw new ModelFormatError(
-        `model.safetensors stores "embeddings" as ${dtype}; F32, F16 or I8 is needed`,
-      );
-  }
-}
-
-function toFloat32(info: TensorInfo, bytes: Buffer): Float32Array {
-  const buffer = bytes.buffer as ArrayBuffer;
-  if (info.dtype === 'F32') return new Float32Array(buffer, bytes.byteOffset, bytes.length / 4);
-  if (info.dtype === 'F64')
-    return Float32Array.from(new Float64Array(buffer, bytes.byteOffset, bytes.length / 8));
-  if (info.dtype === 'F16') {
-    const table = halfTable();
-    return Float32Array.from(
-      new Uint16Array(buffer, bytes.byteOffset, bytes.length / 2),
-      (bits) => table[bits]!,
-    );
-  }
-  throw new ModelFormatError(`model.safetensors stores "weights" as ${info.dtype}; a float type is needed`);
-}
-
-function toInt32(info: TensorInfo, bytes: Buffer): Int32Array {
-  const buffer = bytes.buffer as ArrayBuffer;
-  if (info.dtype === 'I32') return new Int32Array(buffer, bytes.byteOffset, bytes.length / 4);
-  if (info.dtype === 'I64') {
-    return Int32Array.from(new BigInt64Array(buffer, bytes.byteOffset, bytes.length / 8), (value) =>
-      Number(value),
-    );
-  }
-  throw new ModelFormatError(
-    `model.safetensors stores "mapping" as ${info.dtype}; an integer type is needed`,
-  );
+  // The tokenizer keeps the parsed JSON, but its models read the vocabulary only while they are
+  // built (into a Map and an array of their own): the JSON's copy would be ~1.3 MiB kept for
+  // nothing at 30,000 tokens. (The BPE model's merges stay: it uses them.)
+  delete json.model.vocab;
+  await sleep(0);
+  return tokenizer;
 }
 
 /** The median token length, by counting (a sort of 30,000 strings would cost a start ~5 ms). */
@@ -254,23 +186,22 @@ class StaticModelProvider implements StaticModel {
     /** The model's name and a fingerprint of its files. */
     name: string,
     private readonly tokenizer: Tokenizer,
-    private readonly tensors: Tensors,
+    private readonly matrix: Matrix,
   ) {
     const vocabulary = tokenizer.get_vocab(true);
     const tokenCount = Math.max(...vocabulary.values()) + 1;
-    const tableRows = tensors.mapping ? tensors.mapping.length : tensors.rowCount;
+    const tableRows = matrix.mapping ? matrix.mapping.length : matrix.rowCount;
     if (tokenCount > tableRows) {
       throw new ModelFormatError(
         `tokenizer.json has ${tokenCount} tokens but model.safetensors has ${tableRows} rows: they are not from one model`,
       );
     }
-    if (tensors.weights && tensors.weights.length < tokenCount) {
+    if (matrix.weights && matrix.weights.length < tokenCount) {
       throw new ModelFormatError('model.safetensors has fewer "weights" than the tokenizer has tokens');
     }
-    this.dimensions = tensors.dimensions;
+    this.dimensions = matrix.dimensions;
     this.vocabularySize = tokenCount;
-    this.matrixBytes =
-      tensors.rows.data.byteLength + (tensors.weights?.byteLength ?? 0) + (tensors.mapping?.byteLength ?? 0);
+    this.matrixBytes = matrixBytes(matrix);
     this.skip = new Uint8Array(tokenCount);
     for (const [id, token] of tokenizer.get_added_tokens_decoder())
       if (token.special && id < tokenCount) this.skip[id] = 1;
@@ -294,23 +225,19 @@ class StaticModelProvider implements StaticModel {
   private embedOne(text: string): Float32Array {
     const clipped = text.length > this.maxChars ? text.slice(0, this.maxChars) : text;
     const { ids } = this.tokenizer.encode(clipped, { add_special_tokens: false });
-    const { rows, dimensions, weights, mapping } = this.tensors;
+    const { rows, scales, dimensions, weights, mapping } = this.matrix;
     const sum = new Float32Array(dimensions);
     let used = 0;
     for (const id of ids) {
       if (used === MAX_TOKENS) break;
       if (id >= this.skip.length || this.skip[id]) continue;
       used++;
-      const base = (mapping ? mapping[id]! : id) * dimensions;
-      const weight = weights ? weights[id]! : 1;
-      if (rows.kind === 'f16') {
-        const { data, table } = rows;
-        for (let k = 0; k < dimensions; k++) sum[k]! += table[data[base + k]!]! * weight;
-      } else {
-        // F32 and I8 alike: I8's one scale for the whole matrix cancels in the normalisation.
-        const { data } = rows;
-        for (let k = 0; k < dimensions; k++) sum[k]! += data[base + k]! * weight;
-      }
+      const row = mapping ? mapping[id]! : id;
+      const base = row * dimensions;
+      // Without scales (an I8 file as model2vec writes it), its one scale for the whole matrix
+      // cancels in the normalisation.
+      const factor = (scales ? scales[row]! : 1) * (weights ? weights[id]! : 1);
+      for (let k = 0; k < dimensions; k++) sum[k]! += rows[base + k]! * factor;
     }
     let norm = 0;
     for (let k = 0; k < dimensions; k++) norm += sum[k]! * sum[k]!;

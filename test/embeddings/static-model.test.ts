@@ -51,16 +51,18 @@ describe('the local static model', () => {
     });
   }
 
-  it('stores F16 and I8 matrices as they are, never widened to F32', async () => {
-    await writeTestModel(dir, { dimensions: 32, vocabSize: 2000, dtype: 'float16' });
-    const f16 = await loadStaticModel(dir, { name: 'f16' });
-    expect(f16.matrixBytes).toBe(2000 * 32 * 2);
+  it('holds every float matrix as int8 with one scale per row, and an I8 one as it is', async () => {
+    for (const dtype of ['float32', 'float16'] as const) {
+      await writeTestModel(dir, { dimensions: 32, vocabSize: 2000, dtype });
+      const model = await loadStaticModel(dir, { name: dtype });
+      expect(model.matrixBytes).toBe(2000 * 32 + 2000 * 4);
+    }
     await writeTestModel(dir, { dimensions: 32, vocabSize: 2000, dtype: 'int8' });
     const i8 = await loadStaticModel(dir, { name: 'i8' });
     expect(i8.matrixBytes).toBe(2000 * 32);
   });
 
-  it('gives the same direction whatever the dtype', async () => {
+  it('gives the same direction whatever the dtype of the file', async () => {
     const text = 'We adopted a golden retriever last spring.';
     const vectors: Float32Array[] = [];
     for (const dtype of ['float32', 'float16', 'int8'] as const) {
@@ -69,6 +71,24 @@ describe('the local static model', () => {
     }
     expect(cosine(vectors[0]!, vectors[1]!)).toBeGreaterThan(0.9999);
     expect(cosine(vectors[0]!, vectors[2]!)).toBeGreaterThan(0.999);
+  });
+
+  it('refuses a matrix holding a value that is not finite, naming its row', async () => {
+    await writeTestModel(dir, { dimensions: 16, vocabSize: 1000 });
+    const file = path.join(dir, 'model.safetensors');
+    const bytes = await readFile(file);
+    const dataStart = 8 + Number(bytes.readBigUInt64LE(0));
+    for (const [value, row] of [
+      [Number.NaN, 700],
+      [Number.POSITIVE_INFINITY, 3],
+    ] as const) {
+      const changed = Buffer.from(bytes);
+      changed.writeFloatLE(value, dataStart + (row * 16 + 5) * 4);
+      await writeFile(file, changed);
+      await expect(loadStaticModel(dir, { name: 'm' })).rejects.toThrow(
+        `model.safetensors has a value that is not finite in row ${row}`,
+      );
+    }
   });
 
   it("follows model2vec's mapping and weights tensors to the same vectors", async () => {
@@ -81,8 +101,8 @@ describe('the local static model', () => {
     expect(cosine(vectors[0]!, plain[0]!)).toBeGreaterThan(0.99999);
     expect(cosine(vectors[1]!, plain[1]!)).toBeGreaterThan(0.99999);
     // Each row is stored divided by its weight (0.5 to 2), so only the weights make them equal.
-    // The matrix, the mapping (held as I32) and the weights (F32):
-    expect(mapped.matrixBytes).toBe(mapped.vocabularySize * (32 * 4 + 4 + 4));
+    // The matrix (int8) and its scales, the mapping (held as I32) and the weights (F32):
+    expect(mapped.matrixBytes).toBe(mapped.vocabularySize * (32 + 4 + 4 + 4));
   });
 
   it('leaves special and unknown tokens out of the mean', async () => {
@@ -166,6 +186,19 @@ describe('the local static model', () => {
     await writeFile(file, bytes);
     await expect(loadStaticModel(dir, { name: 'm', expected })).rejects.toThrow(
       /model\.safetensors in .* has changed since it was downloaded and verified/,
+    );
+    // A change that also breaks the format is still told as a change, the file being read once.
+    bytes.write('{"embeddings": garbage', 8);
+    await writeFile(file, bytes);
+    await expect(loadStaticModel(dir, { name: 'm', expected })).rejects.toThrow(
+      /model\.safetensors in .* has changed since it was downloaded and verified/,
+    );
+    await expect(loadStaticModel(dir, { name: 'm' })).rejects.toThrow('has a header that is not JSON');
+    await writeTestModel(dir);
+    const tokenizer = path.join(dir, 'tokenizer.json');
+    await writeFile(tokenizer, (await readFile(tokenizer)).subarray(0, 1000));
+    await expect(loadStaticModel(dir, { name: 'm', expected })).rejects.toThrow(
+      /tokenizer\.json in .* has changed since it was downloaded and verified/,
     );
   });
 });
