@@ -152,8 +152,8 @@ const COMMANDS: Record<string, Command> = {
       throw new UsageError('--port, --host and --no-token are for serve --http.');
     }
     const { config, logger, flags } = setup(args, env, options);
-    const { serve, serveHttp } = await import('./commands/serve.js');
-    if (flags.http !== true) return serve(config, logger, version());
+    if (flags.http !== true) return (await import('./commands/serve.js')).serve(config, logger, version());
+    const { serveHttp } = await import('./commands/serve-http.js');
     return serveHttp(config, logger, version(), { noToken: flags['no-token'] === true });
   },
   ui: async (args, env) => {

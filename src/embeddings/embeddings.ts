@@ -3,6 +3,9 @@
  * provider ready at once, in the background (a model folder loaded, a Hugging Face model fetched
  * into the cache first, or an endpoint probed), and never makes a caller wait for it: until it is
  * ready, `provider()` is undefined, search stays by words, and `status()` says why.
+ *
+ * The providers' modules (the tokenizer library, the HTTP client) are imported by the load itself:
+ * a server with embeddings off never reads them (they were a fifth of its start).
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -11,10 +14,7 @@ import type { Dispatcher } from 'undici';
 import type { Config } from '../config.js';
 import type { Logger } from '../log/logger.js';
 import { EmbeddingError } from './errors.js';
-import { fetchModel, MODEL_ID } from './model-download.js';
-import { connectOpenAIProvider } from './openai-provider.js';
 import type { EmbeddingProvider, Embeddings, EmbeddingsStatus } from './provider.js';
-import { loadStaticModel } from './static-model.js';
 
 export interface EmbeddingsDeps {
   logger: Logger;
@@ -109,6 +109,7 @@ async function connectEndpoint(
     apiKey: settings.apiKey,
     dispatcher: deps.dispatcher,
   };
+  const { connectOpenAIProvider } = await import('./openai-provider.js');
   for (let attempt = 0; ; attempt++) {
     try {
       return await connectOpenAIProvider(options, signal);
@@ -143,8 +144,10 @@ async function loadLocal(
   const folder = path.resolve(model);
   if (path.isAbsolute(model) || model.startsWith('.') || (await isDirectory(folder))) {
     report(`loading the model from ${folder}`);
+    const { loadStaticModel } = await import('./static-model.js');
     return loadStaticModel(folder, { name: folder });
   }
+  const { fetchModel, MODEL_ID } = await import('./model-download.js');
   if (!MODEL_ID.test(model)) {
     throw new Error(`MEMORAM_EMBEDDINGS_MODEL "${model}" is neither a folder nor a model id (owner/name)`);
   }
