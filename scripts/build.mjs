@@ -5,6 +5,8 @@
 // tsc's hundreds of modules (zod alone is 95) took. Commands other than `serve` stay in chunks of
 // their own, loaded when they run. Types are checked by `npm run typecheck`, not here.
 //
+// The MCP SDK's runtime shims come from src/mcp/sdk-shims.ts (why: there).
+//
 // The native SQLite module stays outside: it is loaded from node_modules, built for the Node that
 // runs it. Bundled CommonJS libraries call require(), which an ES module has not: the banner gives
 // them Node's own.
@@ -30,6 +32,7 @@ await build({
   platform: 'node',
   target: 'node20.19',
   external: ['better-sqlite3-multiple-ciphers'],
+  alias: { '@modelcontextprotocol/server/_shims': './src/mcp/sdk-shims.ts' },
   banner: {
     js: "import { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);",
   },

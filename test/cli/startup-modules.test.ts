@@ -1,7 +1,9 @@
 // What `serve` loads before its first tools/list is answered: only what that answer needs. The
-// embedding providers (the tokenizer library, the HTTP client), the memory page, the HTTP server,
-// the Memoram client load when used, if ever; each was tens of milliseconds of every start. Read from the modules the real server process
-// loads (a module hook records them), and from what esbuild bundled into each (its path comments).
+// embedding providers (the tokenizer library, the HTTP client), the memory page, the HTTP server
+// and the Memoram client load when used, if ever, and ajv (the JSON Schema validator of the SDK's
+// Node shims, src/mcp/sdk-shims.ts) not at all: each was tens of milliseconds of every start. Read
+// from the modules the real server process loads (a module hook records them), and from what
+// esbuild bundled into each (its path comments).
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +56,8 @@ it('loads only what the first tools/list needs before answering it', async () =>
   const unwanted = [
     /^node_modules\/undici\//,
     /^node_modules\/@huggingface\/tokenizers\//,
+    /^node_modules\/ajv\//,
+    /^node_modules\/@modelcontextprotocol\/server\/dist\/ajvProvider/,
     /^src\/embeddings\/(static-model|model-download|openai-provider|safetensors)\.ts$/,
     /^src\/ui\//,
     /^src\/mcp\/http[.-]/,
