@@ -5,8 +5,10 @@
  * waits for none of the HTTP server's modules (nor the memory page's).
  *
  * Once the client's handshake is likely answered, the store is read once in the background (its
- * schema and a count), so the first request does not pay for opening it.
+ * schema and a count), so the first request does not pay for opening it; the embedding model
+ * begins to load once it is answered.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import type { Config } from '../config.js';
 import { openConnection } from '../connection/open-connection.js';
@@ -22,11 +24,16 @@ const WARM_UP_AFTER_MS = 100;
 
 export async function serve(config: Readonly<Config>, logger: Logger, version: string): Promise<number> {
   keepYoungGenerationSmall();
-  // Gets ready in the background: until it is, search is by words.
-  const embeddings = createEmbeddings(config, { logger });
+  const transport = new LineStdioTransport({ logger });
+  // Gets ready in the background once the client's handshake is answered (or, for a client that
+  // asks nothing after initialize, soon after start): until it is, search is by words.
+  const handshakeOver = Promise.race([
+    transport.handshakeAnswered,
+    delay(WARM_UP_AFTER_MS, undefined, { ref: false }),
+  ]);
+  const embeddings = createEmbeddings(config, { logger, startAfter: handshakeOver });
   const connection = await openConnection(config, logger, embeddings);
   const signalled = untilSignal();
-  const transport = new LineStdioTransport({ logger });
   const handle = serveStdio(
     () =>
       createServer({ connection, readOnly: config.readOnly, logger, version, scope: scopeSetting(config) }),

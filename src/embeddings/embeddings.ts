@@ -11,6 +11,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
+import { untilAborted } from '../async/until-aborted.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log/logger.js';
 import { EmbeddingError } from './errors.js';
@@ -22,6 +23,13 @@ export interface EmbeddingsDeps {
   dispatcher?: Dispatcher;
   /** For tests: the first wait before asking an unreachable endpoint again (default 5 s, doubling to 5 min). */
   reconnectMs?: number;
+  /**
+   * The load begins once this resolves (at once without it). The stdio server passes the end of
+   * its client's handshake: loading a model is work on the one JavaScript thread (parsing the
+   * tokenizer alone takes tens of milliseconds), which would otherwise come between the client's
+   * initialize and its first list request.
+   */
+  startAfter?: Promise<unknown>;
 }
 
 const MAX_RECONNECT_MS = 300_000;
@@ -54,6 +62,7 @@ export function createEmbeddings(
   let provider: EmbeddingProvider | undefined;
   const loading = (async () => {
     try {
+      await untilAborted(deps.startAfter ?? Promise.resolve(), controller.signal);
       provider =
         settings.provider === 'local'
           ? await loadLocal(

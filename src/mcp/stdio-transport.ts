@@ -41,6 +41,12 @@ export class LineStdioTransport implements Transport {
   onmessage?: (message: JSONRPCMessage) => void;
   /** Resolves once the transport has closed (stdin ended, stdout failed, or close()). */
   readonly closed: Promise<void>;
+  /**
+   * Resolves once an answer to a request other than `initialize` has been written: the client's
+   * handshake is over (a 2025-era client lists tools right after initialize; a 2026-era one sends
+   * no initialize), and work that would hold it up can begin.
+   */
+  readonly handshakeAnswered: Promise<void>;
 
   private readonly stdin: Readable;
   private readonly stdout: Writable;
@@ -52,6 +58,9 @@ export class LineStdioTransport implements Transport {
   private oversized: Buffer | undefined;
   private isClosed = false;
   private markClosed!: () => void;
+  private markAnswered!: () => void;
+  /** The ids of the initialize requests received, whose answers are not the end of the handshake. */
+  private readonly initializeIds = new Set<RequestId>();
 
   constructor(options: StdioTransportOptions) {
     this.stdin = options.stdin ?? process.stdin;
@@ -60,6 +69,9 @@ export class LineStdioTransport implements Transport {
     this.max = options.maxMessageBytes ?? MAX_MESSAGE_BYTES;
     this.closed = new Promise((resolve) => {
       this.markClosed = resolve;
+    });
+    this.handshakeAnswered = new Promise((resolve) => {
+      this.markAnswered = resolve;
     });
   }
 
@@ -73,6 +85,8 @@ export class LineStdioTransport implements Transport {
   }
 
   send(message: JSONRPCMessage): Promise<void> {
+    const answered = 'id' in message && !('method' in message) ? message.id : undefined;
+    if (answered !== undefined && !this.initializeIds.has(answered)) this.markAnswered();
     return this.write(serializeMessage(message));
   }
 
@@ -129,8 +143,12 @@ export class LineStdioTransport implements Transport {
       return this.answer(parseErrorAnswer(), 'a line that is not JSON');
     }
     const verdict = judgeInbound(value);
-    if (verdict.kind === 'deliver') this.onmessage?.(verdict.message);
-    else if (verdict.kind === 'answer') this.answer(verdict.answer, verdict.reason);
+    if (verdict.kind === 'deliver') {
+      const message = verdict.message;
+      if ('method' in message && message.method === 'initialize' && 'id' in message)
+        this.initializeIds.add(message.id);
+      this.onmessage?.(message);
+    } else if (verdict.kind === 'answer') this.answer(verdict.answer, verdict.reason);
     else this.logger.debug('dropped an inbound message', { reason: verdict.reason });
   }
 
