@@ -78,9 +78,12 @@ export function hybridSearch(
   const near = nearestPassing(sql, index, query, filter, boosts);
   const fused = new Map<number, number>();
   for (const [rowid, cosine] of near) fused.set(rowid, (1 - LEXICAL_WEIGHT) * Math.max(0, cosine));
+  const others = index.similarities(
+    query,
+    lexical.filter(([rowid]) => !fused.has(rowid)).map(([rowid]) => rowid),
+  );
   for (const [rowid, score] of lexical) {
-    const cosine = fused.has(rowid) ? undefined : index.similarity(query, rowid);
-    const vectorPart = fused.get(rowid) ?? (1 - LEXICAL_WEIGHT) * Math.max(0, cosine ?? 0);
+    const vectorPart = fused.get(rowid) ?? (1 - LEXICAL_WEIGHT) * Math.max(0, others.get(rowid) ?? 0);
     fused.set(rowid, LEXICAL_WEIGHT * score + vectorPart);
   }
   readBoosts(sql, boosts, [...fused.keys()]);

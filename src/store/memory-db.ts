@@ -28,7 +28,8 @@ import { INDEX_WRITES, MEMORY_MIGRATIONS } from './memory-schema.js';
 import { findSimilar } from './near-duplicates.js';
 import { scopeClause } from './scope-filter.js';
 import { search } from './search.js';
-import { VectorIndex } from './vector-index.js';
+import { VectorIndex, type VectorLoad } from './vector-index.js';
+import { snapshotSeq, writeSnapshot } from './vector-snapshot.js';
 import {
   embeddingText,
   embeddingTexts,
@@ -63,6 +64,9 @@ export interface MemoryDatabaseOptions {
   /** When and how the index is merged as it grows (index-upkeep.ts). */
   upkeep?: UpkeepOptions | undefined;
 }
+
+/** The fewest changes since the vectors' snapshot that have it rewritten (a start replays them). */
+const SNAPSHOT_STALE = 256;
 
 /** Index pages one compaction step writes: a few MiB, well under a second of lock. */
 const COMPACT_PAGES = 1000;
@@ -382,7 +386,7 @@ export class MemoryDatabase {
     return this.guard(() => (this.db.inTransaction ? read() : this.db.transaction(read).deferred()));
   }
 
-  /** This process's copy of the model's vectors, current with every process's writes. */
+  /** This process's copy of the model's vectors, current with every process's writes (inside a transaction). */
   private vectorsOf(model: string, dimensions: number): VectorIndex | undefined {
     let index = this.vectorIndex;
     if (!index || index.dimensions !== dimensions || knownModel(this.sql, model) !== index.model) {
@@ -394,14 +398,44 @@ export class MemoryDatabase {
     return index;
   }
 
-  /** Loads the model's vectors into memory ahead of the first search by meaning. */
-  loadVectors(model: string, dimensions: number): void {
-    this.guard(() => this.vectorsOf(model, dimensions));
+  /** `work` in one read transaction (or the one under way): the vectors' seq and rows must agree. */
+  private read<T>(work: () => T): T {
+    return this.guard(() => (this.db.inTransaction ? work() : this.db.transaction(work).deferred()));
+  }
+
+  /** Loads the model's vectors into memory ahead of the first search by meaning; how they were read. */
+  loadVectors(model: string, dimensions: number): VectorLoad | undefined {
+    return this.read(() => this.vectorsOf(model, dimensions)?.loaded);
+  }
+
+  /**
+   * Reads the 4-bit codes of up to `batch` vectors a snapshot brought without them (see
+   * vector-index.ts); true while some are still to read.
+   */
+  loadVectorCodes(model: string, dimensions: number, batch: number): boolean {
+    return this.read(() => this.vectorsOf(model, dimensions)?.loadCodes(batch) ?? false);
+  }
+
+  /**
+   * Writes the model's snapshot of vectors when the rows changed since the stored one pass
+   * `stale` changes (by default a 64th of the vectors, at least 256: what a start then replays).
+   * True when it wrote one.
+   */
+  snapshotVectors(model: string, dimensions: number, stale?: number): boolean {
+    return this.transaction(() => {
+      const index = this.vectorsOf(model, dimensions);
+      if (!index || index.count === 0) return false;
+      const stored = snapshotSeq(this.sql, index.model);
+      const bound = stale ?? Math.max(SNAPSHOT_STALE, index.count >> 6);
+      if (stored !== undefined && index.seq - stored <= bound) return false;
+      writeSnapshot(this.sql, index.model, dimensions, index.seq, index.count, index.arrays());
+      return true;
+    });
   }
 
   /** How many memories have a vector of this model, of how many. */
   vectorProgress(model: string): { embedded: number; total: number } {
-    return this.guard(() => {
+    return this.read(() => {
       const number = knownModel(this.sql, model);
       const index = this.vectorIndex;
       // The copy in memory, brought up to date, counts them without reading every vector row.

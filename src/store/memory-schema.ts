@@ -118,7 +118,9 @@ export const MEMORY_MIGRATIONS: readonly Migration[] = [
   // change number (seq) from the meta table, so that every process keeps its copy in memory
   // current by reading the rows changed since its last look. A delete or a text change voids the
   // row in the same transaction (model 0, no vector, a new seq) rather than deleting it, so the
-  // change reaches the other processes the same way.
+  // change reaches the other processes the same way. vector_snapshots holds, per model, the
+  // rowids and binary codes of its vectors, current to a seq (vector-snapshot.ts), so that a
+  // start reads two BLOBs and the rows changed since rather than every row.
   `
   ALTER TABLE memories ADD COLUMN scope TEXT;
   DROP INDEX memories_scoring;
@@ -134,6 +136,15 @@ export const MEMORY_MIGRATIONS: readonly Migration[] = [
     vector BLOB NOT NULL
   );
   CREATE INDEX memory_vectors_by_seq ON memory_vectors (seq);
+  CREATE TABLE vector_snapshots (
+    model INTEGER PRIMARY KEY,
+    format INTEGER NOT NULL,
+    dimensions INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    rowids BLOB NOT NULL,
+    bits BLOB NOT NULL
+  );
   INSERT INTO meta (key, value) VALUES ('${VECTOR_SEQ}', '0') ON CONFLICT (key) DO NOTHING;
   CREATE TRIGGER memories_vector_delete AFTER DELETE ON memories
   WHEN EXISTS (SELECT 1 FROM memory_vectors WHERE memory = old.rowid AND model <> 0) BEGIN

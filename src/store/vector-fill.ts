@@ -9,6 +9,10 @@
  * requests in between; a restart starts it again from the top, and what has a vector costs
  * nothing but its index entry. Searches keep working throughout: the vectors already written
  * take part, and with none the search is by words alone.
+ *
+ * After each pass, and when the process closes, it leaves the model's snapshot of vectors
+ * (vector-snapshot.ts) when the rows moved far enough past the stored one, so the next start
+ * reads it rather than every row.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { EmbeddingProvider, Embeddings } from '../embeddings/provider.js';
@@ -21,6 +25,8 @@ import { type EmbeddedFields, embeddingText, type MemoryVector, type QueryVector
 const BATCH = 32;
 /** Rowids looked at per step of the walk. */
 const SPAN = 4096;
+/** Vectors whose 4-bit codes are read per turn after a start from a snapshot (a few ms). */
+const CODES_BATCH = 512;
 /** How often a fill pass runs again, for memories another process wrote without a vector. */
 const REPASS_MS = 300_000;
 
@@ -33,6 +39,10 @@ export class VectorFill {
   private running: Promise<void> | undefined;
   private again = false;
   private closed = false;
+  /** Whether the model became ready and the vectors were loaded (a close then leaves a snapshot). */
+  private started = false;
+  /** The codes' read after the start, which the first fill pass follows. */
+  private loading: Promise<void> | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(
@@ -45,16 +55,29 @@ export class VectorFill {
   start(): void {
     this.embeddings.ready().then((provider) => {
       if (!provider || this.closed) return;
+      this.started = true;
       try {
         this.db()?.loadVectors(provider.id, provider.dimensions);
       } catch (error) {
         // The first search loads them instead, or answers by words if the store cannot be read.
         this.options.logger?.warn('loading the memory vectors failed', { error });
       }
-      this.schedule();
+      this.loading = this.loadCodes(provider).then(() => this.schedule());
       this.timer = setInterval(() => this.schedule(), this.options.repassMs ?? REPASS_MS);
       this.timer.unref();
     });
+  }
+
+  /** Reads, a batch per turn, the 4-bit codes a snapshot brought the vectors without. */
+  private async loadCodes(provider: EmbeddingProvider): Promise<void> {
+    try {
+      while (!this.closed && this.db()?.loadVectorCodes(provider.id, provider.dimensions, CODES_BATCH)) {
+        await nextTurn();
+      }
+    } catch (error) {
+      // Searches read the codes they need from the rows meanwhile; the next start tries again.
+      this.options.logger?.warn('reading the memory vectors failed', { error });
+    }
   }
 
   /** Runs a fill pass soon (one at a time; a request during one runs another after it). */
@@ -77,6 +100,7 @@ export class VectorFill {
 
   /** Settles when no fill pass runs (tests, shutdown). */
   async idle(): Promise<void> {
+    await this.loading;
     while (this.running) await this.running;
   }
 
@@ -97,6 +121,17 @@ export class VectorFill {
         await nextTurn();
       }
       await nextTurn();
+    }
+    if (!this.closed) this.snapshot();
+  }
+
+  /** Writes the snapshot of vectors if it is stale; a failure costs only the next start's time. */
+  private snapshot(): void {
+    const provider = this.embeddings.provider();
+    try {
+      if (provider) this.db()?.snapshotVectors(provider.id, provider.dimensions);
+    } catch (error) {
+      this.options.logger?.warn('writing the snapshot of memory vectors failed', { error });
     }
   }
 
@@ -141,7 +176,10 @@ export class VectorFill {
     return { ...state, vectors: { ...db.vectorProgress(provider.id), filling: this.running !== undefined } };
   }
 
+  /** Stops filling; leaves a snapshot first when this process's writes made the stored one stale. */
   close(): void {
+    if (this.closed) return;
+    if (this.started) this.snapshot();
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
   }

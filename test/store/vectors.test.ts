@@ -2,34 +2,14 @@
 // MemoryService, with a deterministic static-model-like provider (test/helpers).
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Embeddings } from '../../src/embeddings/provider.js';
-import { MemoryService } from '../../src/memory/service.js';
-import { type LocalBackend, openLocalBackend } from '../../src/store/local-backend.js';
-import { encodeVector } from '../../src/store/vector-codec.js';
+import { describe, expect, it } from 'vitest';
+import type { MemoryService } from '../../src/memory/service.js';
+import { codeWords, encodeVector, signBits } from '../../src/store/vector-codec.js';
+import { localStores } from '../helpers/local-stores.js';
 import { synonymProvider, testEmbeddings } from '../helpers/synonym-embeddings.js';
-import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
 
-let dir: string;
-const opened: LocalBackend[] = [];
-
-beforeEach(async () => {
-  dir = await makeTempDir('vectors');
-});
-afterEach(async () => {
-  for (const backend of opened.splice(0)) await backend.close();
-  await removeTempDir(dir);
-});
-
-async function open(embeddings?: Embeddings) {
-  const backend = await openLocalBackend(
-    { storeFile: path.join(dir, 'memories.db'), configDir: dir },
-    undefined,
-    embeddings,
-  );
-  opened.push(backend);
-  return { backend, service: new MemoryService(backend) };
-}
+const stores = localStores('vectors');
+const { open } = stores;
 
 const CORPUS = [
   { title: 'Golden retriever', content: 'We adopted a golden retriever last spring.' },
@@ -66,8 +46,7 @@ describe('search by meaning', () => {
     const on = await open(testEmbeddings(synonymProvider()));
     await fill(on.service);
     for (const [query, title] of PARAPHRASES) expect(await top(on.service, query), query).toContain(title);
-    await on.backend.close();
-    opened.pop();
+    await stores.close(on.backend);
     const off = await open();
     for (const [query, title] of PARAPHRASES)
       expect(await top(off.service, query), query).not.toContain(title);
@@ -88,8 +67,7 @@ describe('search by meaning', () => {
   it('fills in the vectors of a store written before the model arrived, then finds by meaning', async () => {
     const plain = await open();
     await fill(plain.service);
-    await plain.backend.close();
-    opened.pop();
+    await stores.close(plain.backend);
     const embeddings = testEmbeddings(synonymProvider(), 'loading');
     const { backend, service } = await open(embeddings);
     expect(backend.searchByMeaning()).toMatchObject({ state: 'loading' });
@@ -107,8 +85,7 @@ describe('search by meaning', () => {
   it('re-embeds the store when the model changes, and never compares vectors of two models', async () => {
     const first = await open(testEmbeddings(synonymProvider({ id: 'test:a' })));
     await fill(first.service);
-    await first.backend.close();
-    opened.pop();
+    await stores.close(first.backend);
     const other = synonymProvider({ id: 'test:b' });
     const embeddings = testEmbeddings(other, 'loading');
     const { backend, service } = await open(embeddings);
@@ -192,10 +169,17 @@ describe('search by meaning', () => {
     await backend.vectors!.idle();
     const [vector] = await provider.embed([`${CORPUS[0]!.title}\n${CORPUS[0]!.content}`]);
     const blob = encodeVector(vector!);
-    const bytes = readdirSync(dir).map((file) => readFileSync(path.join(dir, file)));
+    // The snapshot of vectors (rowids and sign bits) is in the file too, as a next start shows.
+    await stores.close(backend);
+    const next = await open();
+    expect(next.backend.db.loadVectors(provider.id, provider.dimensions)).toMatchObject({ snapshot: true });
+    const bits = new Int32Array(codeWords(provider.dimensions));
+    signBits(new Int8Array(blob.buffer, blob.byteOffset + 4, provider.dimensions), bits, 0);
+    const bytes = readdirSync(stores.dir()).map((file) => readFileSync(path.join(stores.dir(), file)));
     expect(bytes.length).toBeGreaterThanOrEqual(2);
     for (const file of bytes) {
       expect(file.includes(blob.subarray(4, 36))).toBe(false);
+      expect(file.includes(Buffer.from(bits.buffer))).toBe(false);
       expect(file.includes(Buffer.from('golden retriever'))).toBe(false);
       expect(file.includes(Buffer.from('Ragnhild'))).toBe(false);
     }
