@@ -81,6 +81,7 @@ function setup(
   const logger = createLogger(config.logLevel);
   const hazard = nodeVersionHazard(process.versions.node);
   if (hazard) logger.warn(hazard);
+  for (const warning of config.warnings) logger.warn(warning);
   return {
     config,
     logger,

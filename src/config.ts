@@ -56,6 +56,11 @@ export interface Config {
   /** Downloaded models live here (env-paths' cache directory unless MEMORAM_CACHE_DIR). */
   cacheDir: string;
   embeddings: EmbeddingsConfig;
+  /**
+   * Settings given that have no effect beside the others (an embeddings key without an endpoint,
+   * say), one line each, for the CLI to log once: names only, never a value.
+   */
+  warnings: readonly string[];
 }
 
 /** MEMORAM_HTTP_TOKEN=off, as Config holds it: no token, on loopback only. */
@@ -196,11 +201,38 @@ function describe(setting: Setting): string {
   return setting.flag ? `--${setting.flag} / ${setting.env}` : setting.env;
 }
 
-function read(key: Key, flags: Record<string, unknown>, env: Record<string, string | undefined>): unknown {
+function rawValue(
+  key: Key,
+  flags: Record<string, unknown>,
+  env: Record<string, string | undefined>,
+): unknown {
   const setting: Setting = SETTINGS[key];
   const fromFlag = setting.flag ? flags[setting.flag] : undefined;
   const raw = fromFlag ?? env[setting.env];
   if (raw === undefined || (raw === '' && !setting.boolean) || isUnfilledPlaceholder(raw)) return undefined;
+  return raw;
+}
+
+/**
+ * Whether the setting was given a value that would do something (a boolean only when true), and
+ * by what name: the flag if it came from one, else the variable. Nothing is parsed, so a setting
+ * another one turns off is never refused for its value.
+ */
+function given(
+  key: Key,
+  flags: Record<string, unknown>,
+  env: Record<string, string | undefined>,
+): string | undefined {
+  const setting: Setting = SETTINGS[key];
+  const raw = rawValue(key, flags, env);
+  if (raw === undefined || (setting.boolean && setting.schema.safeParse(raw).data !== true)) return undefined;
+  return setting.flag && flags[setting.flag] !== undefined ? `--${setting.flag}` : setting.env;
+}
+
+function read(key: Key, flags: Record<string, unknown>, env: Record<string, string | undefined>): unknown {
+  const setting: Setting = SETTINGS[key];
+  const raw = rawValue(key, flags, env);
+  if (raw === undefined) return undefined;
   const parsed = setting.schema.safeParse(raw);
   if (!parsed.success) {
     const reason = parsed.error.issues[0]?.message ?? 'is not valid';
@@ -275,6 +307,7 @@ export function loadConfig({
     flags = line.configFlags;
   }
   const get = <T>(key: Key) => read(key, flags as Record<string, unknown>, env) as T | undefined;
+  const named = (key: Key) => given(key, flags as Record<string, unknown>, env);
   const paths = envPaths('memoram-mcp', { suffix: '' });
   const apiKey = get<string>('apiKey');
   const apiUrl = (get<string>('apiUrl') ?? DEFAULT_API_URL).replace(/\/+$/, '');
@@ -285,6 +318,7 @@ export function loadConfig({
       'The memoram backend needs a developer API key: set MEMORAM_API_KEY (or choose --backend local / MEMORAM_BACKEND=local).',
     );
   }
+  const embeddings = embeddingsConfig(get, named);
   return Object.freeze({
     backend,
     apiKey,
@@ -309,25 +343,57 @@ export function loadConfig({
       token: get<string>('httpToken'),
     }),
     cacheDir: path.resolve(get<string>('cacheDir') ?? paths.cache),
-    embeddings: Object.freeze(embeddingsConfig(get)),
+    embeddings: Object.freeze(embeddings.settings),
+    warnings: Object.freeze(embeddings.warnings),
   });
 }
 
 /**
  * MEMORAM_EMBEDDINGS=off wins over everything; else an endpoint URL picks the OpenAI-compatible
  * provider, else the local model (MEMORAM_EMBEDDINGS_MODEL or the default): on by default, since
- * nothing leaves the machine for a local model.
+ * nothing leaves the machine for a local model. A setting that the others make pointless is no
+ * error (a leftover variable must not keep an MCP server from starting) but a warning.
  */
-function embeddingsConfig(get: <T>(key: Key) => T | undefined): EmbeddingsConfig {
-  if (get<string>('embeddings') === 'off')
-    return { provider: 'off', reason: 'turned off by MEMORAM_EMBEDDINGS=off' };
+function embeddingsConfig(
+  get: <T>(key: Key) => T | undefined,
+  named: (key: Key) => string | undefined,
+): { settings: EmbeddingsConfig; warnings: string[] } {
+  /** One line naming those of `keys` that were given, then `why` (": …" or " without …"). */
+  const ignored = (keys: Key[], why: string) => {
+    const names = keys.map(named).filter((name) => name !== undefined);
+    if (names.length === 0) return [];
+    const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+    return [`${list} ${names.length === 1 ? 'is' : 'are'} ignored${why}.`];
+  };
+  if (get<string>('embeddings') === 'off') {
+    const off = named('embeddings') === '--embeddings' ? '--embeddings off' : 'MEMORAM_EMBEDDINGS=off';
+    return {
+      settings: { provider: 'off', reason: 'turned off by MEMORAM_EMBEDDINGS=off' },
+      warnings: ignored(
+        [
+          'embeddingsModel',
+          'embeddingsUrl',
+          'embeddingsBaseUrl',
+          'embeddingsApiKey',
+          'embeddingsAllowRemote',
+        ],
+        `: ${off} turns search by meaning off`,
+      ),
+    };
+  }
   const model = get<string>('embeddingsModel');
   const url = get<string>('embeddingsUrl');
   if (url === undefined) {
     return {
-      provider: 'local',
-      model: model ?? DEFAULT_EMBEDDINGS_MODEL,
-      baseUrl: (get<string>('embeddingsBaseUrl') ?? DEFAULT_EMBEDDINGS_BASE_URL).replace(/\/+$/, ''),
+      settings: {
+        provider: 'local',
+        model: model ?? DEFAULT_EMBEDDINGS_MODEL,
+        baseUrl: (get<string>('embeddingsBaseUrl') ?? DEFAULT_EMBEDDINGS_BASE_URL).replace(/\/+$/, ''),
+      },
+      warnings: ignored(
+        ['embeddingsApiKey', 'embeddingsAllowRemote'],
+        ' without an endpoint: with no MEMORAM_EMBEDDINGS_URL (--embeddings-url), search by meaning runs the local model',
+      ),
     };
   }
   if (model === undefined) {
@@ -357,10 +423,16 @@ function embeddingsConfig(get: <T>(key: Key) => T | undefined): EmbeddingsConfig
     }
   }
   return {
-    provider: 'openai',
-    url: url.replace(/\/+$/, ''),
-    model,
-    apiKey: get<string>('embeddingsApiKey'),
-    allowRemote,
+    settings: {
+      provider: 'openai',
+      url: url.replace(/\/+$/, ''),
+      model,
+      apiKey: get<string>('embeddingsApiKey'),
+      allowRemote,
+    },
+    warnings: ignored(
+      ['embeddingsBaseUrl'],
+      `: it is where a local model is downloaded from, and ${named('embeddingsUrl')} names an endpoint instead`,
+    ),
   };
 }

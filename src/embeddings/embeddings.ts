@@ -8,11 +8,12 @@
  * a server with embeddings off never reads them (they were a fifth of its start).
  */
 import { stat } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import { untilAborted } from '../async/until-aborted.js';
-import type { Config } from '../config.js';
+import { type Config, DEFAULT_EMBEDDINGS_MODEL } from '../config.js';
 import type { Logger } from '../log/logger.js';
 import { EmbeddingError } from './errors.js';
 import type { EmbeddingProvider, Embeddings, EmbeddingsStatus } from './provider.js';
@@ -134,12 +135,26 @@ async function connectEndpoint(
   }
 }
 
-async function isDirectory(candidate: string): Promise<boolean> {
+async function entryKind(candidate: string): Promise<'folder' | 'missing' | 'other'> {
   try {
-    return (await stat(candidate)).isDirectory();
-  } catch {
-    return false;
+    return (await stat(candidate)).isDirectory() ? 'folder' : 'other';
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'other';
   }
+}
+
+/**
+ * A value that can only be a path (./x, ../x, /x, ~/x, C:\x, anything with a backslash or more than
+ * one slash): no Hugging Face id looks like that. Such a folder that is missing is reported as
+ * missing, never looked up on the hub.
+ */
+const PATH_SHAPED = /^(?:\.|~(?:[/\\]|$)|\/|[A-Za-z]:[/\\])|\\|\/.*\//;
+
+/** Where a path-shaped value points: `~` is the home folder, as a shell would have read it. */
+export function modelFolder(value: string): string | undefined {
+  if (!PATH_SHAPED.test(value) && !path.isAbsolute(value)) return undefined;
+  const home = /^~(?:[/\\](.*))?$/s.exec(value);
+  return home ? path.join(os.homedir(), home[1] ?? '') : path.resolve(value);
 }
 
 async function loadLocal(
@@ -150,15 +165,25 @@ async function loadLocal(
   signal: AbortSignal,
   report: (detail: string) => void,
 ): Promise<EmbeddingProvider> {
-  const folder = path.resolve(model);
-  if (path.isAbsolute(model) || model.startsWith('.') || (await isDirectory(folder))) {
+  const named = modelFolder(model);
+  // A value of an id's shape is still a folder when there is one of that name here.
+  const folder = named ?? path.resolve(model);
+  const kind = await entryKind(folder);
+  if (named !== undefined || kind === 'folder') {
+    if (kind !== 'folder') {
+      throw new Error(
+        `MEMORAM_EMBEDDINGS_MODEL is the folder "${model}", but ${folder} ${kind === 'missing' ? 'does not exist' : 'is not a folder'}: name the folder holding the model's config.json, tokenizer.json, model.safetensors, or give a Hugging Face model id (owner/name)`,
+      );
+    }
     report(`loading the model from ${folder}`);
     const { loadStaticModel } = await import('./static-model.js');
     return loadStaticModel(folder, { name: folder });
   }
   const { fetchModel, MODEL_ID } = await import('./model-download.js');
   if (!MODEL_ID.test(model)) {
-    throw new Error(`MEMORAM_EMBEDDINGS_MODEL "${model}" is neither a folder nor a model id (owner/name)`);
+    throw new Error(
+      `MEMORAM_EMBEDDINGS_MODEL "${model}" is neither a folder here nor a Hugging Face model id: give an id as owner/name (for example ${DEFAULT_EMBEDDINGS_MODEL}), or a folder as ./${model}`,
+    );
   }
   report('checking the model cache');
   let lastLogged = -1;

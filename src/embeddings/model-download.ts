@@ -210,7 +210,7 @@ async function downloadFile(
   if (response.statusCode !== 200) {
     await response.body.dump();
     const hint = [401, 403, 404].includes(response.statusCode)
-      ? ' (is MEMORAM_EMBEDDINGS_MODEL a public model id?)'
+      ? ' (is MEMORAM_EMBEDDINGS_MODEL a public model id? A folder of yours is written ./folder/name)'
       : '';
     throw fail(`HTTP ${response.statusCode}${hint}`);
   }

@@ -116,6 +116,52 @@ describe('embeddings configuration', () => {
     ).toThrow(/a remote endpoint must use https/);
   });
 
+  it('warns once of each setting the others leave without effect, naming it but never its value', () => {
+    const key = 'sk-secret-123';
+    const warnings = (env: Record<string, string>, argv: string[] = []) =>
+      loadConfig({ env: { ...base, ...env }, argv }).warnings;
+    expect(warnings({})).toEqual([]);
+    expect(warnings({ MEMORAM_EMBEDDINGS_MODEL: 'me/my-model' })).toEqual([]);
+    // A key, or permission to go remote, with no endpoint: the local model runs, and they do nothing.
+    expect(warnings({ MEMORAM_EMBEDDINGS_API_KEY: key })).toEqual([
+      'MEMORAM_EMBEDDINGS_API_KEY is ignored without an endpoint: with no MEMORAM_EMBEDDINGS_URL (--embeddings-url), search by meaning runs the local model.',
+    ]);
+    expect(warnings({ MEMORAM_EMBEDDINGS_API_KEY: key, MEMORAM_EMBEDDINGS_ALLOW_REMOTE: '1' })).toEqual([
+      'MEMORAM_EMBEDDINGS_API_KEY and MEMORAM_EMBEDDINGS_ALLOW_REMOTE are ignored without an endpoint: with no MEMORAM_EMBEDDINGS_URL (--embeddings-url), search by meaning runs the local model.',
+    ]);
+    expect(warnings({ MEMORAM_EMBEDDINGS_ALLOW_REMOTE: '0' })).toEqual([]);
+    expect(warnings({}, ['--embeddings-allow-remote'])).toEqual([
+      '--embeddings-allow-remote is ignored without an endpoint: with no MEMORAM_EMBEDDINGS_URL (--embeddings-url), search by meaning runs the local model.',
+    ]);
+    // A base URL is where the local model comes from: an endpoint makes it pointless.
+    const endpoint = {
+      MEMORAM_EMBEDDINGS_URL: 'http://127.0.0.1:11434/v1',
+      MEMORAM_EMBEDDINGS_MODEL: 'nomic-embed-text',
+      MEMORAM_EMBEDDINGS_API_KEY: key,
+    };
+    expect(warnings(endpoint)).toEqual([]);
+    expect(warnings({ ...endpoint, MEMORAM_EMBEDDINGS_BASE_URL: 'http://127.0.0.1:8' })).toEqual([
+      'MEMORAM_EMBEDDINGS_BASE_URL is ignored: it is where a local model is downloaded from, and MEMORAM_EMBEDDINGS_URL names an endpoint instead.',
+    ]);
+    // Off wins over everything, and says what it turned off; a value it ignores is not even checked.
+    expect(
+      warnings({
+        ...endpoint,
+        MEMORAM_EMBEDDINGS: 'off',
+        MEMORAM_EMBEDDINGS_BASE_URL: 'not a url',
+        MEMORAM_EMBEDDINGS_ALLOW_REMOTE: 'yes',
+      }),
+    ).toEqual([
+      'MEMORAM_EMBEDDINGS_MODEL, MEMORAM_EMBEDDINGS_URL, MEMORAM_EMBEDDINGS_BASE_URL, MEMORAM_EMBEDDINGS_API_KEY and MEMORAM_EMBEDDINGS_ALLOW_REMOTE are ignored: MEMORAM_EMBEDDINGS=off turns search by meaning off.',
+    ]);
+    expect(warnings({ MEMORAM_EMBEDDINGS_MODEL: './model' }, ['--embeddings', 'off'])).toEqual([
+      'MEMORAM_EMBEDDINGS_MODEL is ignored: --embeddings off turns search by meaning off.',
+    ]);
+    expect(warnings({ MEMORAM_EMBEDDINGS: 'off' })).toEqual([]);
+    for (const env of [{ MEMORAM_EMBEDDINGS_API_KEY: key }, { ...endpoint, MEMORAM_EMBEDDINGS: 'off' }])
+      expect(warnings(env).join('\n')).not.toContain(key);
+  });
+
   it('keeps downloaded models in the cache directory, which MEMORAM_CACHE_DIR moves', () => {
     expect(loadConfig({ env: base }).cacheDir).toContain('memoram-mcp');
     expect(loadConfig({ env: { ...base, MEMORAM_CACHE_DIR: '/tmp/memoram-cache' } }).cacheDir).toBe(

@@ -1,4 +1,5 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -190,7 +191,7 @@ describe('a model id fetched from the hub', () => {
     await embeddings.ready();
     expect(embeddings.status()).toMatchObject({
       state: 'failed',
-      error: `downloading config.json from ${hub.url} failed: HTTP 401 (is MEMORAM_EMBEDDINGS_MODEL a public model id?)`,
+      error: `downloading config.json from ${hub.url} failed: HTTP 401 (is MEMORAM_EMBEDDINGS_MODEL a public model id? A folder of yours is written ./folder/name)`,
     });
   });
 });
@@ -219,6 +220,51 @@ describe('a model folder', () => {
       model: folder,
       error: 'model.safetensors is truncated (tensor "embeddings" ends past the end of the file)',
     });
+  });
+});
+
+describe('a model setting shaped like a path', () => {
+  it('is a folder, and a missing one is reported as missing, never asked of the hub', async () => {
+    const values: [string, string][] = [
+      ['./nowhere', path.resolve('nowhere')],
+      ['../nowhere/potion', path.resolve('..', 'nowhere', 'potion')],
+      [path.join(dir, 'nowhere'), path.join(dir, 'nowhere')],
+      ['~/memoram-no-such-model', path.join(os.homedir(), 'memoram-no-such-model')],
+      ['models/minishlab/potion-base-8M', path.resolve('models/minishlab/potion-base-8M')],
+      ['C:\\models\\potion', path.resolve('C:\\models\\potion')],
+      ['models\\potion', path.resolve('models\\potion')],
+    ];
+    for (const [value, folder] of values) {
+      const embeddings = start({ MEMORAM_EMBEDDINGS_MODEL: value });
+      expect(await embeddings.ready()).toBeUndefined();
+      expect(embeddings.status()).toEqual({
+        state: 'failed',
+        model: value,
+        error: `MEMORAM_EMBEDDINGS_MODEL is the folder "${value}", but ${folder} does not exist: name the folder holding the model's config.json, tokenizer.json, model.safetensors, or give a Hugging Face model id (owner/name)`,
+      });
+    }
+    const file = path.join(dir, 'model.safetensors');
+    await writeFile(file, 'not a folder');
+    const embeddings = start({ MEMORAM_EMBEDDINGS_MODEL: file });
+    await embeddings.ready();
+    expect(embeddings.status()).toMatchObject({
+      error: expect.stringContaining(`but ${file} is not a folder: name the folder`),
+    });
+    expect(hub.requests).toEqual([]);
+    expect(logs.join('')).toContain(
+      'Search by meaning is unavailable (MEMORAM_EMBEDDINGS_MODEL is the folder "./nowhere", but',
+    );
+  });
+
+  it('says how to write an id or a folder when it is neither', async () => {
+    const embeddings = start({ MEMORAM_EMBEDDINGS_MODEL: 'potion' });
+    await embeddings.ready();
+    expect(embeddings.status()).toMatchObject({
+      state: 'failed',
+      error:
+        'MEMORAM_EMBEDDINGS_MODEL "potion" is neither a folder here nor a Hugging Face model id: give an id as owner/name (for example minishlab/potion-base-8M), or a folder as ./potion',
+    });
+    expect(hub.requests).toEqual([]);
   });
 });
 
