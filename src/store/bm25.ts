@@ -41,16 +41,22 @@ type Sql = (text: string) => Database.Statement;
 
 /** The index's average memory length in tokens, as FTS5 computes it (its averages record). */
 export function averageLength(sql: Sql): number {
+  return indexTotals(sql).avgdl;
+}
+
+/** The number of indexed memories and their average length in tokens, from FTS5's averages record. */
+export function indexTotals(sql: Sql): { rows: number; avgdl: number } {
   const block = sql('SELECT block FROM memories_fts_data WHERE id = 1').pluck().get() as Buffer | undefined;
-  if (!block) return 1;
-  let [rows, at] = varint(block, 0);
+  if (!block) return { rows: 0, avgdl: 1 };
+  const [rows, first] = varint(block, 0);
+  let at = first;
   let tokens = 0;
   while (at < block.length) {
     const [size, next] = varint(block, at);
     tokens += size;
     at = next;
   }
-  return rows > 0 && tokens > 0 ? tokens / rows : 1;
+  return { rows, avgdl: rows > 0 && tokens > 0 ? tokens / rows : 1 };
 }
 
 /** An SQLite varint (as FTS5 writes them): big-endian 7-bit groups, the ninth byte whole. */

@@ -13,7 +13,8 @@
  */
 import type Database from 'better-sqlite3-multiple-ciphers';
 import type { MemorySummary, SearchFilters, SearchPage, SearchParams } from '../memory/types.js';
-import { averageLength, IDF_WEIGHT, rescore } from './bm25.js';
+import { averageLength, IDF_WEIGHT, indexTotals, rescore } from './bm25.js';
+import { FEEDBACK_WEIGHT, feedbackTerms } from './feedback.js';
 import { MAX_TERMS, parseQuery, type QueryTerm } from './query.js';
 import { scopeClause } from './scope-filter.js';
 import { type CursorPosition, decodeSearchCursor, encodeSearchCursor, searchKey } from './search-cursor.js';
@@ -203,9 +204,18 @@ function scoreTerm(sql: Sql, expr: string, filter: Filter, hits: Hits, avgdl: nu
  * memory's relevance, so once the `need` most relevant memories are scored, a memory whose whole
  * relevance (relative to the best) falls more than one rounding unit short of the lowest of those
  * scores ranks below all of them. Without `need` (a later page, whose places are not known yet),
- * every memory is read.
+ * every memory is read. `margin` widens that one rounding unit (for scores scaled afterwards);
+ * without `prune` the others stay in `hits`, unread.
  */
-function readBoosts(sql: Sql, hits: Hits, top: number, need: number | undefined, hour: number): void {
+function readBoosts(
+  sql: Sql,
+  hits: Hits,
+  top: number,
+  need: number | undefined,
+  hour: number,
+  prune = true,
+  margin = 1,
+): void {
   const read = sql(
     `SELECT m.rowid, m.importance, m.updated_ms
      FROM json_each(?) j CROSS JOIN memories m INDEXED BY memories_scoring ON m.rowid = j.value`,
@@ -234,12 +244,13 @@ function readBoosts(sql: Sql, hits: Hits, top: number, need: number | undefined,
         ? Number.NEGATIVE_INFINITY
         : Math.min(lowest, (relevance / top) * boost(importance ?? null, updatedMs, hour));
   }
-  const floor = (lowest - 1 / SCORE_UNITS) * top;
+  const floor = (lowest - margin / SCORE_UNITS) * top;
   const rest: number[] = [];
   for (const [rowid, hit] of hits) {
     if (hit[2] !== undefined) continue;
-    if (hit[0] < floor) hits.delete(rowid);
-    else rest.push(rowid);
+    if (hit[0] < floor) {
+      if (prune) hits.delete(rowid);
+    } else rest.push(rowid);
   }
   if (rest.length > 0) readInto(rest);
 }
@@ -288,19 +299,111 @@ function ranked(
   const used = expandTerms(sql, terms, filter, scores);
   if (scores.size === 0) return { memories: [], next_cursor: null };
   let top = 0;
-  for (const [relevance] of scores.values()) top = Math.max(top, relevance);
+  let bestMatch = 0;
+  for (const [rowid, [relevance]] of scores) {
+    if (relevance > top || (relevance === top && rowid > bestMatch)) bestMatch = rowid;
+    top = Math.max(top, relevance);
+  }
   const need = limit + 1;
   const hour = Math.floor(now / HOUR_MS) * HOUR_MS;
+  const totals = indexTotals(sql);
+  const own = [
+    ...terms.flatMap((term) => term.word ?? []),
+    ...used.flatMap((expr) => WORD_EXPR.exec(expr)?.[1] ?? []),
+  ];
+  const added = feedbackTerms(sql, bestMatch, own, totals.rows);
+  if (added.length > 0) {
+    return withFeedback(sql, terms, used, added, filter, scores, top, totals.avgdl, limit, after, key, hour);
+  }
   if (filter.sql === UNFILTERED) readBoosts(sql, scores, top || 1, after ? undefined : need, hour);
   const best: [rowid: number, score: number][] = [];
   for (const [rowid, [relevance, importance, updatedMs]] of scores) {
     // A memory deleted by another process since its match was read.
     if (updatedMs === undefined) continue;
     const score =
-      Math.round((relevance / (top || 1)) * boost(importance ?? null, updatedMs, hour) * SCORE_UNITS) /
-      SCORE_UNITS;
+      Math.round(blended(relevance, top, importance, updatedMs, hour) * SCORE_UNITS) / SCORE_UNITS;
     if (after && !(score < after[0] || (score === after[0] && rowid < after[1]))) continue;
     insertRanked(best, [rowid, score], need);
+  }
+  return rankedPage(sql, terms, used, best, limit, key);
+}
+
+/** A memory's score before rounding: its relevance relative to the best, blended (boost()). */
+function blended(
+  relevance: number,
+  top: number,
+  importance: number | null | undefined,
+  updatedMs: number,
+  hour: number,
+) {
+  return (relevance / (top || 1)) * boost(importance ?? null, updatedMs, hour);
+}
+
+/**
+ * The ranking with the words feedback.ts added: the first pass's first hit keeps its place and
+ * score; below it, each memory the query's words found gains FEEDBACK_WEIGHT times the added
+ * words' BM25 (a memory holding none of the query's words is still no hit: a search by words
+ * returns what holds them), and those scores are scaled, if need be, to stay under the first
+ * hit's (one order for every page).
+ */
+function withFeedback(
+  sql: Sql,
+  terms: readonly QueryTerm[],
+  used: readonly string[],
+  added: readonly string[],
+  filter: Filter,
+  scores: Hits,
+  top: number,
+  avgdl: number,
+  limit: number,
+  after: CursorPosition | undefined,
+  key: string,
+  hour: number,
+): SearchPage {
+  if (filter.sql === UNFILTERED) readBoosts(sql, scores, top || 1, 1, hour, false);
+  const first: [rowid: number, score: number][] = [];
+  for (const [rowid, [relevance, importance, updatedMs]] of scores) {
+    if (updatedMs === undefined) continue;
+    const score =
+      Math.round(blended(relevance, top, importance, updatedMs, hour) * SCORE_UNITS) / SCORE_UNITS;
+    insertRanked(first, [rowid, score], 1);
+  }
+  const head = first[0];
+  if (head) scores.delete(head[0]);
+  const extra: Hits = new Map();
+  for (const expr of added) scoreTerm(sql, expr, filter, extra, avgdl);
+  // Only memories the query's own words found: a search by words returns what holds them.
+  for (const [rowid, [relevance]] of extra) {
+    const known = scores.get(rowid);
+    if (known) known[0] += FEEDBACK_WEIGHT * relevance;
+  }
+  let restTop = 0;
+  for (const [relevance] of scores.values()) restTop = Math.max(restTop, relevance);
+  const ceiling = head ? head[1] - 1 / SCORE_UNITS : 1;
+  const need = limit + 1;
+  // The rest is scaled under the first hit by ceiling / its highest score (which is at most
+  // restTop / top): pruning keeps what lies within that many more rounding units of the page, so
+  // no memory it leaves out could have tied on a page once scaled.
+  if (filter.sql === UNFILTERED && scores.size > 0) {
+    const margin = Math.ceil(Math.max(1, restTop / (top || 1)) / Math.max(ceiling, 1 / SCORE_UNITS)) + 1;
+    readBoosts(sql, scores, top || 1, after ? undefined : need, hour, true, margin);
+  }
+  let highest = 0;
+  for (const [, [relevance, importance, updatedMs]] of scores) {
+    if (updatedMs !== undefined)
+      highest = Math.max(highest, blended(relevance, top, importance, updatedMs, hour));
+  }
+  const scale = highest > ceiling && highest > 0 ? Math.max(0, ceiling) / highest : 1;
+  const best: [rowid: number, score: number][] = [];
+  const consider = (rowid: number, score: number) => {
+    if (after && !(score < after[0] || (score === after[0] && rowid < after[1]))) return;
+    insertRanked(best, [rowid, score], need);
+  };
+  if (head) consider(head[0], head[1]);
+  for (const [rowid, [relevance, importance, updatedMs]] of scores) {
+    if (updatedMs === undefined) continue;
+    const value = blended(relevance, top, importance, updatedMs, hour) * scale;
+    consider(rowid, Math.round(value * SCORE_UNITS) / SCORE_UNITS);
   }
   return rankedPage(sql, terms, used, best, limit, key);
 }

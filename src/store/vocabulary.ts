@@ -33,7 +33,7 @@ export function completions(sql: Sql, prefix: string): string[] {
 export function closeWords(sql: Sql, word: string): string[] {
   if (word.length < 4) return [];
   const head = word.slice(0, 2);
-  const forms = new Set([word, word.replace(/(ing|ed|es|s|ly)$/, '')]);
+  const forms = new Set([word, withoutEnding(word)]);
   const limit = word.length <= 5 ? 1 : 2;
   const rows = sql(`SELECT term, doc FROM memories_vocab WHERE term >= ? AND term < ? LIMIT ${TYPO_SCAN}`)
     .raw()
@@ -49,6 +49,11 @@ export function closeWords(sql: Sql, word: string): string[] {
     .sort((a, b) => a.distance - b.distance || b.docs - a.docs)
     .slice(0, TYPO_MATCHES)
     .map(({ term }) => term);
+}
+
+/** A word without its commonest English ending: near enough a stem to compare words by. */
+export function withoutEnding(word: string): string {
+  return word.replace(/(ing|ed|es|s|ly)$/, '');
 }
 
 /** Optimal-string-alignment distance (a swap of neighbours is one edit), or limit + 1 past it. */
