@@ -2,7 +2,8 @@
  * The HTTP side of the fault campaigns: a built `serve --http` process on a given store, and real
  * SDK clients over Streamable HTTP shaped as the campaigns' Server, so the ledger drives them as it
  * drives stdio ones. Every fetch a client makes is tallied: answered (any status) or not, and the
- * unanswered ones by why (a refused connection after the process is gone is no reset).
+ * unanswered ones by why (a refused connection after the process is gone is no reset; a POST whose
+ * status came but whose body was cut off got no answer either).
  */
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { type HttpCli, startHttpCli } from '../mcp/http-cli.js';
@@ -10,7 +11,7 @@ import type { Server } from './server.js';
 
 export interface Tally {
   answered: number;
-  /** Requests with no answer at all: reset, or closed before a status line. */
+  /** Requests with no answer: reset, closed before a status line, or cut off in a POST's body. */
   unanswered: number;
   /** Connections refused: the process was gone (killed or exited). */
   refused: number;
@@ -25,7 +26,11 @@ function countingFetch(tally: Tally) {
       const response = await fetch(url, init);
       tally.answered++;
       tally.statuses.set(response.status, (tally.statuses.get(response.status) ?? 0) + 1);
-      return response;
+      // A GET is a notification stream, which ends with its server: no answer is owed on it.
+      if (init?.method !== 'POST' || !response.body) return response;
+      return watchBody(response, () => {
+        if (!init.signal?.aborted) tally.unanswered++;
+      });
     } catch (error) {
       const code = (error as { cause?: { code?: string } }).cause?.code;
       if (code === 'ECONNREFUSED') tally.refused++;
@@ -33,6 +38,26 @@ function countingFetch(tally: Tally) {
       throw error;
     }
   };
+}
+
+/** The same response, telling `onCut` when its body ends in an error instead of its end. */
+function watchBody(response: Response, onCut: () => void): Response {
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      } catch (error) {
+        onCut();
+        controller.error(error);
+      }
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+  const { status, statusText, headers } = response;
+  return new Response(body, { status, statusText, headers });
 }
 
 export function startHttpProcess(env: Record<string, string>): Promise<HttpCli> {

@@ -6,12 +6,15 @@
  *   oversized and slow requests and a session flood, while two honest clients (one per protocol
  *   era) write; every hostile request must get a status, the server must stay up, and the honest
  *   writes must all be there;
- * * two HTTP clients and one stdio process on one store, the end state read from each.
+ * * two HTTP clients and one stdio process on one store, the end state read from each;
+ * * SIGKILL rounds and SIGTERM rounds during writes from clients of both eras, which reconnect
+ *   to the restarted server (http-kill.ts), the store read back after each.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { type TempHome, tempHome } from '../cli/spawn.js';
 import type { HttpCli } from '../mcp/http-cli.js';
 import { hostileRequest, OVERSIZED, sendHostile } from './http-hostile.js';
+import { killRounds } from './http-kill.js';
 import { httpClient, newTally, startHttpProcess, type Tally } from './http-server.js';
 import { Ledger } from './ledger.js';
 import { campaignSeed, seededRng } from './prng.js';
@@ -20,6 +23,7 @@ import { checkStore, writer } from './rounds.js';
 import { type Server, startServer } from './server.js';
 
 const HOSTILE = 240;
+const KILL_ROUNDS = { SIGKILL: 6, SIGTERM: 3 } as const;
 
 const homes: TempHome[] = [];
 afterAll(async () => {
@@ -151,4 +155,44 @@ describe('HTTP campaign', () => {
     expect(ledger.problems).toEqual([]);
     expect(ledger.counts.found).toBe(ledger.counts.acknowledged);
   });
+
+  it.each(['SIGKILL', 'SIGTERM'] as const)(
+    'loses no acknowledged write over %s rounds during HTTP writes',
+    { timeout: 120_000 },
+    async (signal) => {
+      const started = Date.now();
+      const { env } = await home();
+      const ledger = new Ledger();
+      const tally = newTally();
+      const rounds = KILL_ROUNDS[signal];
+      const { endings, connections } = await killRounds({
+        env,
+        signal,
+        rounds,
+        ledger,
+        tally,
+        rng: seededRng(seed).fork(signal),
+      });
+      const { counts } = ledger;
+      figures(`HTTP: ${rounds} ${signal}s of serve --http during writes`, seed, ledger, started, {
+        'unanswered requests': tally.unanswered,
+        'answered 503 while draining': tally.statuses.get(503) ?? 0,
+        'connections refused': tally.refused,
+        'writer connections (reconnects included)': connections,
+        'cut off, landed whole': counts.inDoubtLanded,
+        'cut off, not landed': counts.inDoubtNotLanded,
+        'answered 503 yet landed': counts.deferredLanded,
+      });
+      expect(ledger.problems).toEqual([]);
+      expect(counts.lost).toBe(0);
+      expect(counts.duplicated).toBe(0);
+      expect(counts.found).toBe(counts.acknowledged);
+      expect(counts.acknowledged).toBeGreaterThan(rounds * 5);
+      if (signal === 'SIGTERM') {
+        // A drain answers everything it gets: in full, or 503 with nothing done. None is reset.
+        expect(tally.unanswered).toBe(0);
+        expect(endings).toEqual(Array(rounds).fill(0));
+      } else expect(endings).toEqual(Array(rounds).fill('SIGKILL'));
+    },
+  );
 });

@@ -31,6 +31,8 @@ interface Doubt {
   fields: Fields;
   token: string;
   owner: string;
+  /** Answered 503 by a draining server: it must not have landed. */
+  deferred?: boolean;
 }
 
 export class Ledger {
@@ -47,12 +49,15 @@ export class Ledger {
     inDoubtNotLanded: 0,
     half: 0,
     strangers: 0,
+    /** Writes answered 503 (nothing ran, the server said) that had landed all the same. */
+    deferredLanded: 0,
   };
   private readonly doubtfulCreates = new Set<Doubt>();
   /** The creates cut off before the last check, by how it settled them: what a client retries. */
   settledCreates: { landed: string[]; notLanded: Doubt[] } = { landed: [], notLanded: [] };
-  private readonly doubtfulUpdates = new Map<string, { fields: Fields; token: string }>();
-  private readonly doubtfulDeletes = new Set<string>();
+  private readonly doubtfulUpdates = new Map<string, { fields: Fields; token: string; deferred?: boolean }>();
+  /** Deletes in doubt, each with whether it was answered 503 (so must not have landed). */
+  private readonly doubtfulDeletes = new Map<string, boolean>();
   /** Acknowledged deletes not yet checked, with the acknowledged writes they supersede. */
   private readonly deletedUnchecked = new Map<string, number>();
   private readonly busy = new Set<string>();
@@ -75,10 +80,13 @@ export class Ledger {
     hold = false,
   ): Promise<string | undefined> {
     this.counts.attempted++;
-    const doubt = { fields, token, owner };
+    const doubt: Doubt = { fields, token, owner };
     this.doubtfulCreates.add(doubt);
     const outcome = await createMemory(server, fields);
-    if (outcome.kind === 'cut') return undefined;
+    if (outcome.kind === 'cut') {
+      doubt.deferred = outcome.deferred;
+      return undefined;
+    }
     this.doubtfulCreates.delete(doubt);
     if (outcome.kind === 'refused') return this.refused(server, 'create', outcome.text);
     const { id, deduplicated, updated_at } = outcome.value;
@@ -132,7 +140,10 @@ export class Ledger {
     const after = { fields: applyPatch(known.fields, patch), token: token ?? known.token };
     this.doubtfulUpdates.set(id, after);
     const outcome = await updateMemory(server, id, patch, guarded ? known.updatedAt : undefined);
-    if (outcome.kind === 'cut') return undefined;
+    if (outcome.kind === 'cut') {
+      this.doubtfulUpdates.set(id, { ...after, deferred: outcome.deferred });
+      return undefined;
+    }
     this.doubtfulUpdates.delete(id);
     this.busy.delete(id);
     if (outcome.kind === 'refused') return this.refused(server, `update of ${id}`, outcome.text);
@@ -147,10 +158,13 @@ export class Ledger {
     this.counts.attempted += ids.length;
     for (const id of ids) {
       this.busy.add(id);
-      this.doubtfulDeletes.add(id);
+      this.doubtfulDeletes.set(id, false);
     }
     const outcome = await deleteMemories(server, ids);
-    if (outcome.kind === 'cut') return undefined;
+    if (outcome.kind === 'cut') {
+      for (const id of ids) this.doubtfulDeletes.set(id, outcome.deferred);
+      return undefined;
+    }
     for (const id of ids) {
       this.doubtfulDeletes.delete(id);
       this.busy.delete(id);
@@ -242,6 +256,7 @@ export class Ledger {
     if (!got && this.doubtfulDeletes.has(id)) {
       // The delete in doubt landed; the writes before it were acknowledged and are superseded.
       this.counts.inDoubtLanded++;
+      if (this.doubtfulDeletes.get(id)) this.deferredLanded(`${label}: delete of ${id}`);
       this.counts.found += known.unchecked;
       this.known.delete(id);
       return;
@@ -257,7 +272,8 @@ export class Ledger {
       if (update || this.doubtfulDeletes.has(id)) this.counts.inDoubtNotLanded++;
     } else if (update && differences(update.fields, got).length === 0) {
       this.counts.inDoubtLanded++;
-      Object.assign(known, update);
+      if (update.deferred) this.deferredLanded(`${label}: update of ${id}`);
+      Object.assign(known, { fields: update.fields, token: update.token });
     } else {
       this.lose(known);
       if (update) this.counts.half++;
@@ -276,6 +292,7 @@ export class Ledger {
       this.doubtfulCreates.delete(doubt);
       this.settledCreates.landed.push(memory.id);
       this.counts.inDoubtLanded++;
+      if (doubt.deferred) this.deferredLanded(`${label}: create of ${memory.id}`);
       this.adopt(memory.id, doubt.fields, doubt.token, doubt.owner, memory.updated_at);
       return;
     }
@@ -298,6 +315,11 @@ export class Ledger {
     }
     this.counts.lost += known.unchecked;
     known.unchecked = 0;
+  }
+
+  private deferredLanded(what: string): void {
+    this.counts.deferredLanded++;
+    this.problems.push(`${what} landed, though the server answered 503 (nothing done)`);
   }
 
   private refused(server: Server, what: string, text: string): undefined {

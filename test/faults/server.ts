@@ -26,8 +26,11 @@ export type Outcome<T> =
   | { kind: 'ok'; value: T }
   /** The server answered with isError: it says the write did not happen, and why. */
   | { kind: 'refused'; text: string }
-  /** No answer: the process died (or the connection closed) first. */
-  | { kind: 'cut'; error: unknown };
+  /**
+   * No answer: the process died (or the connection closed) first. `deferred`: a draining HTTP
+   * server answered 503, which says nothing of the call ran (a check holds it to that).
+   */
+  | { kind: 'cut'; error: unknown; deferred: boolean };
 
 export interface Server {
   name: string;
@@ -90,7 +93,7 @@ async function call<T>(server: Server, name: string, args: Record<string, unknow
     }
     return { kind: 'ok', value: result.structuredContent as T };
   } catch (error) {
-    return { kind: 'cut', error };
+    return { kind: 'cut', error, deferred: (error as { status?: unknown }).status === 503 };
   }
 }
 
