@@ -11,7 +11,13 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { AuthorizeInput, AuthorizeOptions, ConnectionState } from '../connection/connection.js';
 import type { Logger } from '../log/logger.js';
 import type { MemoramClient } from '../memoram/client.js';
-import { NotFoundError } from '../memoram/errors.js';
+import {
+  ConnectionError,
+  NotFoundError,
+  ServerError,
+  TimeoutError,
+  UnexpectedResponseError,
+} from '../memoram/errors.js';
 import { toDomainError } from '../memoram/remote-errors.js';
 import { MemoramError } from '../memory/errors.js';
 import { DEFAULT_REASON, type PollOutcome, waitForDecision } from './access-request.js';
@@ -62,6 +68,12 @@ export class AuthorizationFlow {
   private readonly changed = new Set<() => void>();
   private readonly authorized = new Set<(credentials: Credentials) => void>();
   private readonly consent: ConsentStep | undefined;
+  /**
+   * The last access request whose outcome is unknown (no answer, or a 5xx, and not in the list
+   * when the client looked): it may still have been filed, so the next one for that key looks
+   * for it before filing another. Kept for this process only.
+   */
+  private unconfirmed: { memoryKey: string; reason: string; since: number } | undefined;
 
   constructor(private readonly options: FlowOptions) {
     this.state = stateOf(options.store.load());
@@ -174,15 +186,28 @@ export class AuthorizationFlow {
     signal?: AbortSignal,
   ): Promise<void> {
     const body = { memoryKey, reason: (reason ?? DEFAULT_REASON).slice(0, 255) };
-    const request = await this.options.client
-      .createAccessRequest(body, signal ? { signal } : {})
-      .catch((error) => {
+    const call = signal ? { signal } : {};
+    const earlier = this.unconfirmed?.memoryKey === memoryKey ? this.unconfirmed : undefined;
+    const since = Date.now();
+    const request =
+      (earlier &&
+        (await this.options.client
+          .findAccessRequest({ memoryKey, reason: earlier.reason }, earlier.since, signal)
+          .catch((error) => {
+            throw toDomainError(error, 'access request');
+          }))) ||
+      (await this.options.client.createAccessRequest(body, call).catch((error) => {
+        if (mayHaveFiled(error)) {
+          this.unconfirmed = { memoryKey, reason: body.reason, since: earlier?.since ?? since };
+          throw unconfirmedAccessRequest(error);
+        }
         if (!(error instanceof NotFoundError)) throw toDomainError(error, 'access request');
         throw new MemoramError('ACCESS_DENIED', 'Memoram does not know that memory key.', {
           hint: 'Ask the user to copy it again from their Memoram dashboard, then call authorize with it.',
           cause: error,
         });
-      });
+      }));
+    this.unconfirmed = undefined;
     const pending = {
       access_request_id: request.id,
       memory_key: memoryKey,
@@ -309,4 +334,27 @@ export class AuthorizationFlow {
     await this.consent?.cancel();
     await this.polling;
   }
+}
+
+/**
+ * Whether a failed access request may have been filed all the same: no answer came (a timeout, a
+ * connection cut after it was sent), Memoram failed (5xx), or it answered 2xx unreadably. Not: a
+ * refusal (4xx), a connection that never opened, or a cancelled call.
+ */
+function mayHaveFiled(error: unknown): boolean {
+  if (error instanceof ConnectionError) return !error.duringConnect;
+  return (
+    error instanceof TimeoutError || error instanceof ServerError || error instanceof UnexpectedResponseError
+  );
+}
+
+function unconfirmedAccessRequest(error: unknown): MemoramError {
+  return new MemoramError(
+    'UPSTREAM_UNAVAILABLE',
+    'Memoram did not confirm the access request; it may have been filed.',
+    {
+      hint: 'Call authorize again in a moment: it looks for that request first and never files a second one. The user can also check for it in their Memoram dashboard.',
+      cause: error,
+    },
+  );
 }

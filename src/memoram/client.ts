@@ -11,6 +11,9 @@
  *   re-post, and says so through `onUnsettled` when the first post may still land later; the
  *   re-post sends the same sealed content, so the caller can tell a late twin (replica/).
  *   What it cannot see: a blob beyond the newest 300 if the server's list is not newest-first.
+ * - `createAccessRequest` likewise never files a second request blindly: after a 429 or a 503
+ *   with Retry-After it looks in the developer's list first; after any other failure it looks
+ *   and, finding nothing, throws without posting again (retry.ts, `check-first`).
  * - `deleteMemoryBlob` is retried like any idempotent call, so when a response is lost the retry
  *   can find the blob already gone: that surfaces as `NotFoundError` with `afterRetry: true`, which
  *   callers should treat as deleted (a 404 with `afterRetry: false` means it never existed).
@@ -128,16 +131,13 @@ export class MemoramClient {
     });
   }
 
+  /** Files an access request; see the module comment for how a retry avoids a second one. */
   createAccessRequest(body: CreateAccessRequest, options: CallOptions = {}): Promise<AccessRequest> {
+    const startedAt = this.now();
     const path = this.pathOf('/access-requests');
-    const call = {
-      method: 'POST',
-      route: '/access-requests',
-      path,
-      body,
-      retry: 'unprocessed-only',
-    } as const;
-    return this.pipeline.send({ ...call, read: json(AccessRequestSchema) }, options.signal);
+    const call = { method: 'POST', route: '/access-requests', path, body, retry: 'check-first' } as const;
+    const verify = (signal?: AbortSignal) => this.findAccessRequest(body, startedAt, signal);
+    return this.pipeline.send({ ...call, read: json(AccessRequestSchema), verify }, options.signal);
   }
 
   /** All of this developer's access requests, following `next_cursor` if the server pages them. */
@@ -291,6 +291,28 @@ export class MemoramClient {
       cursor = list.next_cursor;
     }
     return undefined;
+  }
+
+  /**
+   * The newest pending or approved request for this memory key with this reason, created since
+   * `startedAt` (allowing for skew): the one a call whose answer was lost filed (one of a moment
+   * before with the same key and reason is as good: the user would approve it the same way).
+   */
+  async findAccessRequest(
+    body: CreateAccessRequest,
+    startedAt: number,
+    signal?: AbortSignal,
+  ): Promise<AccessRequest | undefined> {
+    const notBefore = startedAt - CREATE_CLOCK_SKEW_MS;
+    const { items } = await this.listAccessRequests(signal ? { signal } : {});
+    const matches = items.filter(
+      (item) =>
+        item.memoryKey === body.memoryKey &&
+        item.reason === body.reason &&
+        (item.status === 'pending' || item.status === 'approved') &&
+        Date.parse(item.createdAt) >= notBefore,
+    );
+    return matches.sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt))[0];
   }
 
   private async collect<I>(

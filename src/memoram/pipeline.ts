@@ -30,7 +30,7 @@ export interface Call<T> {
   auth?: false;
   retry: RetryMode;
   read: (response: RawResponse, endpoint: string) => T;
-  /** For `verify-first` calls: the result of an earlier attempt that landed after all, if any. */
+  /** For `verify-first` and `check-first` calls: the result of an earlier attempt that landed after all, if any. */
   verify?: (signal?: AbortSignal) => Promise<T | undefined>;
   /** Told when an unanswered attempt did not show up in time: it may still land after the call. */
   onUnsettled?: () => void;
@@ -78,6 +78,13 @@ export class RequestPipeline {
       if ('value' in outcome) return outcome.value;
       const { failure } = outcome;
       const decision = decideRetry(call.retry, failure);
+      if (decision === 'verify-then-give-up') {
+        // It may have landed, or may still: return it if it did, never post it again.
+        const landed = call.verify && (await this.checkLanded(call.verify, endpoint, failure, signal));
+        if (landed !== undefined) return landed;
+        if (failure instanceof ApiError) failure.afterRetry = state.uncertain;
+        throw failure;
+      }
       const wait =
         decision === 'give-up' || retries >= this.options.maxRetries
           ? undefined

@@ -11,15 +11,17 @@
  *   it). It is retried at once only when the request never left (the connection never opened);
  *   otherwise the client first looks for the blob and re-posts only when it is not there, and
  *   when no answer came at all (`mayStillLand`) it keeps looking for a while first.
- * - `unprocessed-only` — `POST /access-requests`: a duplicate would show up twice in the user's
- *   dashboard, so it is retried only when the request provably was not processed (connection
- *   never opened, 429, or 503 with Retry-After); any other failure is surfaced, and the
- *   authorization flow decides whether to ask again.
+ * - `check-first` — `POST /access-requests`: a duplicate would show up twice in the user's
+ *   dashboard, for them to approve one and wonder about the other. Posted again blindly only when
+ *   the connection never opened. After a 429 or a 503 with Retry-After (which a server may send
+ *   after storing it) the client waits, looks for it in the list, and posts again only when it is
+ *   not there; after any other failure it looks once and, when it is not there, surfaces the
+ *   failure without posting again (it may still land), and the authorization flow tells the user.
  */
 import type { MemoramHttpError } from './errors.js';
 
-export type RetryMode = 'idempotent' | 'verify-first' | 'unprocessed-only';
-export type RetryDecision = 'give-up' | 'retry' | 'verify-then-retry';
+export type RetryMode = 'idempotent' | 'verify-first' | 'check-first';
+export type RetryDecision = 'give-up' | 'retry' | 'verify-then-retry' | 'verify-then-give-up';
 
 export interface Backoff {
   /** Ceiling of the first retry's delay; doubles with each retry. */
@@ -98,7 +100,8 @@ export function decideRetry(mode: RetryMode, error: MemoramHttpError): RetryDeci
   // A 429 or 503 says the server will not act, but a server that stored the write first and
   // then answered it makes a blind re-post a second copy: a create is looked for all the same.
   if (mode === 'verify-first') return neverSent(error) ? 'retry' : 'verify-then-retry';
-  return provablyUnprocessed(error) ? 'retry' : 'give-up';
+  if (neverSent(error)) return 'retry';
+  return provablyUnprocessed(error) ? 'verify-then-retry' : 'verify-then-give-up';
 }
 
 /**

@@ -306,3 +306,24 @@ it('refuses an encryption key that is not 256-bit with a clear error, caching an
   expect(flow.credentials()).toBeUndefined();
   expect(await fs.readFile(h.store.path, 'utf8')).not.toContain(shortKey);
 });
+
+it('after an access request that got no answer, says it may be filed, and a second authorize finds it instead of filing another', async () => {
+  const h = await harness({ timeoutMs: 300, maxRetries: 0 });
+  const flow = h.flow();
+  // Memoram answers (and stores it) only after the client has stopped waiting, and after it looked.
+  await h.control('faults', { route: 'POST /access-requests', delayMs: 1_000 });
+  const key = h.emu.demoUser.memory_key;
+  const error = await rejectionOf(h, flow.authorize({ memory_key: key, reason: 'slow' }));
+  expect(error).toBeInstanceOf(MemoramError);
+  expect((error as MemoramError).message).toContain('may have been filed');
+  expect((error as MemoramError).hint).toContain('never files a second one');
+  const filed = async () =>
+    ((await h.control('state', undefined, 'GET')).access_requests as { id: string; reason: string }[]).filter(
+      (entry) => entry.reason === 'slow',
+    );
+  await vi.waitFor(async () => expect(await filed()).toHaveLength(1), WAIT);
+  const again = await flow.authorize({ memory_key: key, reason: 'slow' });
+  h.seen(again);
+  expect(again).toMatchObject({ state: 'awaiting_approval', access_request_id: (await filed())[0]!.id });
+  expect(await h.requests('POST /access-requests')).toHaveLength(1);
+});

@@ -67,6 +67,10 @@ describe('MemoramClient with an injected MockAgent', () => {
     expect(sleeps).toHaveLength(1);
 
     mock().intercept(create).replyWithError(connectError('ECONNRESET'));
+    // After a reset it looks for the request (not there), and does not post it again.
+    mock()
+      .intercept({ path: '/api/v1/access-requests', method: 'GET' })
+      .reply(200, { items: [], total: 0 }, { headers: JSON_HEADERS });
     const error = await rejectionOf(client.createAccessRequest({ memoryKey: 'mk', reason: 'r' }));
     expect(error).toBeInstanceOf(ConnectionError);
     expect((error as ConnectionError).cause).toMatchObject({ code: 'ECONNRESET' });

@@ -138,16 +138,19 @@ describe('MemoramClient retries', () => {
     expect(await h.client.listAllMemoryBlobs(h.user.user_id)).toHaveLength(1);
   });
 
-  it('does not repeat an access request that may have reached the server', async () => {
+  it('does not repeat an access request that may have reached the server, and returns it when it did', async () => {
     const h = await harness();
     await fault(h.emu, { route: 'POST /access-requests', status: 500, afterHandling: true });
-    const body = { memoryKey: h.user.memory_key, reason: 'once only' };
-    expect(await rejectionOf(h.client.createAccessRequest(body))).toBeInstanceOf(ServerError);
+    const landed = await h.client.createAccessRequest({ memoryKey: h.user.memory_key, reason: 'landed' });
     await fault(h.emu, { route: 'POST /access-requests', drop: true });
+    const body = { memoryKey: h.user.memory_key, reason: 'dropped' };
     const dropped = await rejectionOf(h.client.createAccessRequest(body));
     expect(dropped).toBeInstanceOf(ConnectionError);
     expect((dropped as ConnectionError).duringConnect).toBe(false);
     expect(await requests(h.emu, 'POST /access-requests')).toHaveLength(2);
+    expect(await requests(h.emu, 'GET /access-requests')).toHaveLength(2);
+    const state = await control(h.emu, 'GET', '/state');
+    expect(state.access_requests.map((entry: { id: string }) => entry.id)).toContain(landed.id);
     expect(h.sleeps).toEqual([]);
   });
 
@@ -161,6 +164,42 @@ describe('MemoramClient retries', () => {
     const state = await control(h.emu, 'GET', '/state');
     const mine = state.access_requests.filter((entry: { reason: string }) => entry.reason === 'r');
     expect(mine).toHaveLength(1);
+  });
+
+  it.each([
+    ['a 429', { status: 429, retryAfter: 1 }],
+    ['a 503 with Retry-After', { status: 503, retryAfter: 1 }],
+  ])(
+    'files one access request when %s comes after it was stored, and returns that one',
+    async (_name, spec) => {
+      const h = await harness();
+      await fault(h.emu, { route: 'POST /access-requests', ...spec, afterHandling: true });
+      const request = await h.client.createAccessRequest({ memoryKey: h.user.memory_key, reason: 'once' });
+      const state = await control(h.emu, 'GET', '/state');
+      const mine = state.access_requests.filter((entry: { reason: string }) => entry.reason === 'once');
+      expect(mine.map((entry: { id: string }) => entry.id)).toEqual([request.id]);
+      // The Retry-After waited out, then a look at the list instead of a second post.
+      expect(h.sleeps).toEqual([1000]);
+      const routes = (await requests(h.emu)).map((entry) => entry.route);
+      expect(routes).toEqual(['POST /auth/token', 'POST /access-requests', 'GET /access-requests']);
+    },
+  );
+
+  it('looks for an access request after a 429 before filing it again', async () => {
+    const h = await harness();
+    await fault(h.emu, { route: 'POST /access-requests', status: 429, retryAfter: 0 });
+    const body = { memoryKey: h.user.memory_key, reason: 'again' };
+    const request = await h.client.createAccessRequest(body);
+    const routes = (await requests(h.emu)).map((entry) => entry.route);
+    expect(routes).toEqual([
+      'POST /auth/token',
+      'POST /access-requests',
+      'GET /access-requests',
+      'POST /access-requests',
+    ]);
+    const state = await control(h.emu, 'GET', '/state');
+    const mine = state.access_requests.filter((entry: { reason: string }) => entry.reason === 'again');
+    expect(mine.map((entry: { id: string }) => entry.id)).toEqual([request.id]);
   });
 
   it('retries a refused connection and marks it as never sent', async () => {

@@ -68,14 +68,16 @@ describe('decideRetry', () => {
     expect(decideRetry('verify-first', status(400))).toBe('give-up');
   });
 
-  it('retries an access request only when it provably was not processed', () => {
-    expect(decideRetry('unprocessed-only', refused)).toBe('retry');
-    expect(decideRetry('unprocessed-only', status(429))).toBe('retry');
-    expect(decideRetry('unprocessed-only', status(503, '2'))).toBe('retry');
-    expect(decideRetry('unprocessed-only', status(503))).toBe('give-up');
-    expect(decideRetry('unprocessed-only', status(500))).toBe('give-up');
-    expect(decideRetry('unprocessed-only', reset)).toBe('give-up');
-    expect(decideRetry('unprocessed-only', timeout)).toBe('give-up');
+  it('posts an access request again blindly only when it never left, and looks for it otherwise', () => {
+    expect(decideRetry('check-first', refused)).toBe('retry');
+    // A 429 or 503 + Retry-After says it was not processed, but a server may have stored it first.
+    expect(decideRetry('check-first', status(429))).toBe('verify-then-retry');
+    expect(decideRetry('check-first', status(503, '2'))).toBe('verify-then-retry');
+    expect(decideRetry('check-first', status(503))).toBe('verify-then-give-up');
+    expect(decideRetry('check-first', status(500))).toBe('verify-then-give-up');
+    expect(decideRetry('check-first', reset)).toBe('verify-then-give-up');
+    expect(decideRetry('check-first', timeout)).toBe('verify-then-give-up');
+    expect(decideRetry('check-first', status(400))).toBe('give-up');
   });
 });
 
