@@ -4,7 +4,7 @@
  * Priya have?" → "We rescued a grey cat, she is called Smudge") and misses the others, which use
  * that memory's words instead ("Smudge knocked my coffee over"). So the rarest words of the best
  * match are searched as well, at a small weight, and may lift the memories that share them; the
- * best match itself stays first (search.ts).
+ * best match itself stays first (rankWithFeedback).
  *
  * Why this shape, measured on the corpora in test/search/ (README, "How search ranks"): a memory
  * store has few relevant memories per question, so feedback from more than the best match, or
@@ -14,8 +14,10 @@
  * (names, things), and only they are cheap: each candidate's count is read up to RARE_MAX
  * memories, and the chosen words match so few that scoring them costs next to nothing.
  */
+import { blended, type Hits, insertRanked, readBoosts, SCORE_UNITS } from './blend.js';
 import { fold } from './query.js';
 import type { Sql } from './search.js';
+import type { CursorPosition } from './search-cursor.js';
 import { STOP_WORDS } from './stop-words.js';
 import { withoutEnding } from './vocabulary.js';
 
@@ -83,4 +85,66 @@ export function feedbackTerms(sql: Sql, rowid: number, own: readonly string[], m
     .sort((a, b) => a[1] - b[1])
     .slice(0, FEEDBACK_TERMS)
     .map(([expr]) => expr);
+}
+
+/**
+ * The ranking with the added words' scores (`extra`): the first pass's first hit keeps its place and
+ * score; below it, each memory the query's words found gains FEEDBACK_WEIGHT times the added
+ * words' BM25 (a memory holding none of the query's words is still no hit: a search by words
+ * returns what holds them), and those scores are scaled, if need be, to stay under the first
+ * hit's (one order for every page).
+ */
+export function rankWithFeedback(
+  sql: Sql,
+  scores: Hits,
+  extra: Hits,
+  top: number,
+  unfiltered: boolean,
+  need: number,
+  after: CursorPosition | undefined,
+  hour: number,
+): [rowid: number, score: number][] {
+  if (unfiltered) readBoosts(sql, scores, top || 1, 1, hour, false);
+  const first: [rowid: number, score: number][] = [];
+  for (const [rowid, [relevance, importance, updatedMs]] of scores) {
+    if (updatedMs === undefined) continue;
+    const score =
+      Math.round(blended(relevance, top, importance, updatedMs, hour) * SCORE_UNITS) / SCORE_UNITS;
+    insertRanked(first, [rowid, score], 1);
+  }
+  const head = first[0];
+  if (head) scores.delete(head[0]);
+  // Only memories the query's own words found: a search by words returns what holds them.
+  for (const [rowid, [relevance]] of extra) {
+    const known = scores.get(rowid);
+    if (known) known[0] += FEEDBACK_WEIGHT * relevance;
+  }
+  let restTop = 0;
+  for (const [relevance] of scores.values()) restTop = Math.max(restTop, relevance);
+  const ceiling = head ? head[1] - 1 / SCORE_UNITS : 1;
+  // The rest is scaled under the first hit by ceiling / its highest score (which is at most
+  // restTop / top): pruning keeps what lies within that many more rounding units of the page, so
+  // no memory it leaves out could have tied on a page once scaled.
+  if (unfiltered && scores.size > 0) {
+    const margin = Math.ceil(Math.max(1, restTop / (top || 1)) / Math.max(ceiling, 1 / SCORE_UNITS)) + 1;
+    readBoosts(sql, scores, top || 1, after ? undefined : need, hour, true, margin);
+  }
+  let highest = 0;
+  for (const [, [relevance, importance, updatedMs]] of scores) {
+    if (updatedMs !== undefined)
+      highest = Math.max(highest, blended(relevance, top, importance, updatedMs, hour));
+  }
+  const scale = highest > ceiling && highest > 0 ? Math.max(0, ceiling) / highest : 1;
+  const best: [rowid: number, score: number][] = [];
+  const consider = (rowid: number, score: number) => {
+    if (after && !(score < after[0] || (score === after[0] && rowid < after[1]))) return;
+    insertRanked(best, [rowid, score], need);
+  };
+  if (head) consider(head[0], head[1]);
+  for (const [rowid, [relevance, importance, updatedMs]] of scores) {
+    if (updatedMs === undefined) continue;
+    const value = blended(relevance, top, importance, updatedMs, hour) * scale;
+    consider(rowid, Math.round(value * SCORE_UNITS) / SCORE_UNITS);
+  }
+  return best;
 }

@@ -10,11 +10,13 @@
  * small memories_scoring index rather than the rows) and the page kept in one pass. A filtered
  * search reads importance and recency with each match, since the filter needs them; an unfiltered
  * first page reads them only for the memories whose relevance leaves them a chance of the page.
+ * When the best match has rare words of its own, they reorder the hits below it (feedback.ts).
  */
 import type Database from 'better-sqlite3-multiple-ciphers';
 import type { MemorySummary, SearchFilters, SearchPage, SearchParams } from '../memory/types.js';
+import { blended, type Hits, HOUR_MS, insertRanked, readBoosts, SCORE_UNITS } from './blend.js';
 import { averageLength, IDF_WEIGHT, indexTotals, rescore } from './bm25.js';
-import { FEEDBACK_WEIGHT, feedbackTerms } from './feedback.js';
+import { feedbackTerms, rankWithFeedback } from './feedback.js';
 import { MAX_TERMS, parseQuery, type QueryTerm } from './query.js';
 import { scopeClause } from './scope-filter.js';
 import { type CursorPosition, decodeSearchCursor, encodeSearchCursor, searchKey } from './search-cursor.js';
@@ -22,12 +24,8 @@ import { snippetAt, wordAt } from './snippet.js';
 import { closeWords, completions } from './vocabulary.js';
 
 export const TERM_CAP = 400;
-const RECENCY_HALF_LIFE_DAYS = 90;
-const DAY_MS = 86_400_000;
-export const HOUR_MS = 3_600_000;
-/** Scores are rounded to thousandths: one order between the pages of a search. */
-export const SCORE_UNITS = 1000;
-
+// The blend's parts, where hybrid.ts and the tests have always found them.
+export { boost, type Hits, HOUR_MS, insertRanked, SCORE_UNITS } from './blend.js';
 export type Sql = (text: string) => Database.Statement;
 
 export interface Filter {
@@ -148,12 +146,6 @@ function recent(
   };
 }
 
-/**
- * Per matching memory: summed relevance, then its importance and updated time (ms), read with the
- * match when the search is filtered and by readBoosts() when it is not.
- */
-export type Hits = Map<number, [relevance: number, importance?: number | null, updatedMs?: number]>;
-
 /** The columns of a match's relevance: FTS5's rank, and bm25() giving the term's idf (bm25.ts). */
 const RELEVANCE = `f.rank, bm25(memories_fts, ${Array(5).fill(IDF_WEIGHT).join(', ')})`;
 
@@ -196,63 +188,6 @@ function scoreTerm(sql: Sql, expr: string, filter: Filter, hits: Hits, avgdl: nu
     else hits.set(rowid, [relevance, importance, updatedMs]);
   }
   return rows.length > 0 || bound !== undefined;
-}
-
-/**
- * Reads importance and updated time into `hits` (an unfiltered search's) for the memories that
- * can still reach the first `need` places, and drops the others. The blend keeps at most all of a
- * memory's relevance, so once the `need` most relevant memories are scored, a memory whose whole
- * relevance (relative to the best) falls more than one rounding unit short of the lowest of those
- * scores ranks below all of them. Without `need` (a later page, whose places are not known yet),
- * every memory is read. `margin` widens that one rounding unit (for scores scaled afterwards);
- * without `prune` the others stay in `hits`, unread.
- */
-function readBoosts(
-  sql: Sql,
-  hits: Hits,
-  top: number,
-  need: number | undefined,
-  hour: number,
-  prune = true,
-  margin = 1,
-): void {
-  const read = sql(
-    `SELECT m.rowid, m.importance, m.updated_ms
-     FROM json_each(?) j CROSS JOIN memories m INDEXED BY memories_scoring ON m.rowid = j.value`,
-  ).raw();
-  const readInto = (rowids: readonly number[]) => {
-    const rows = read.all(JSON.stringify(rowids)) as [number, number | null, number][];
-    for (const [rowid, importance, updatedMs] of rows) {
-      const hit = hits.get(rowid)!;
-      hit[1] = importance;
-      hit[2] = updatedMs;
-    }
-  };
-  if (need === undefined || hits.size <= need) {
-    readInto([...hits.keys()]);
-    return;
-  }
-  const mostRelevant: [rowid: number, relevance: number][] = [];
-  for (const [rowid, [relevance]] of hits) insertRanked(mostRelevant, [rowid, relevance], need);
-  readInto(mostRelevant.map(([rowid]) => rowid));
-  // Each of those `need` scores bounds the page; one deleted meanwhile bounds nothing.
-  let lowest = Number.POSITIVE_INFINITY;
-  for (const [rowid, relevance] of mostRelevant) {
-    const [, importance, updatedMs] = hits.get(rowid)!;
-    lowest =
-      updatedMs === undefined
-        ? Number.NEGATIVE_INFINITY
-        : Math.min(lowest, (relevance / top) * boost(importance ?? null, updatedMs, hour));
-  }
-  const floor = (lowest - margin / SCORE_UNITS) * top;
-  const rest: number[] = [];
-  for (const [rowid, hit] of hits) {
-    if (hit[2] !== undefined) continue;
-    if (hit[0] < floor) {
-      if (prune) hits.delete(rowid);
-    } else rest.push(rowid);
-  }
-  if (rest.length > 0) readInto(rest);
 }
 
 export function expandTerms(sql: Sql, terms: readonly QueryTerm[], filter: Filter, scores: Hits): string[] {
@@ -313,7 +248,10 @@ function ranked(
   ];
   const added = feedbackTerms(sql, bestMatch, own, totals.rows);
   if (added.length > 0) {
-    return withFeedback(sql, terms, used, added, filter, scores, top, totals.avgdl, limit, after, key, hour);
+    const extra: Hits = new Map();
+    for (const expr of added) scoreTerm(sql, expr, filter, extra, totals.avgdl);
+    const best = rankWithFeedback(sql, scores, extra, top, filter.sql === UNFILTERED, need, after, hour);
+    return rankedPage(sql, terms, used, best, limit, key);
   }
   if (filter.sql === UNFILTERED) readBoosts(sql, scores, top || 1, after ? undefined : need, hour);
   const best: [rowid: number, score: number][] = [];
@@ -324,86 +262,6 @@ function ranked(
       Math.round(blended(relevance, top, importance, updatedMs, hour) * SCORE_UNITS) / SCORE_UNITS;
     if (after && !(score < after[0] || (score === after[0] && rowid < after[1]))) continue;
     insertRanked(best, [rowid, score], need);
-  }
-  return rankedPage(sql, terms, used, best, limit, key);
-}
-
-/** A memory's score before rounding: its relevance relative to the best, blended (boost()). */
-function blended(
-  relevance: number,
-  top: number,
-  importance: number | null | undefined,
-  updatedMs: number,
-  hour: number,
-) {
-  return (relevance / (top || 1)) * boost(importance ?? null, updatedMs, hour);
-}
-
-/**
- * The ranking with the words feedback.ts added: the first pass's first hit keeps its place and
- * score; below it, each memory the query's words found gains FEEDBACK_WEIGHT times the added
- * words' BM25 (a memory holding none of the query's words is still no hit: a search by words
- * returns what holds them), and those scores are scaled, if need be, to stay under the first
- * hit's (one order for every page).
- */
-function withFeedback(
-  sql: Sql,
-  terms: readonly QueryTerm[],
-  used: readonly string[],
-  added: readonly string[],
-  filter: Filter,
-  scores: Hits,
-  top: number,
-  avgdl: number,
-  limit: number,
-  after: CursorPosition | undefined,
-  key: string,
-  hour: number,
-): SearchPage {
-  if (filter.sql === UNFILTERED) readBoosts(sql, scores, top || 1, 1, hour, false);
-  const first: [rowid: number, score: number][] = [];
-  for (const [rowid, [relevance, importance, updatedMs]] of scores) {
-    if (updatedMs === undefined) continue;
-    const score =
-      Math.round(blended(relevance, top, importance, updatedMs, hour) * SCORE_UNITS) / SCORE_UNITS;
-    insertRanked(first, [rowid, score], 1);
-  }
-  const head = first[0];
-  if (head) scores.delete(head[0]);
-  const extra: Hits = new Map();
-  for (const expr of added) scoreTerm(sql, expr, filter, extra, avgdl);
-  // Only memories the query's own words found: a search by words returns what holds them.
-  for (const [rowid, [relevance]] of extra) {
-    const known = scores.get(rowid);
-    if (known) known[0] += FEEDBACK_WEIGHT * relevance;
-  }
-  let restTop = 0;
-  for (const [relevance] of scores.values()) restTop = Math.max(restTop, relevance);
-  const ceiling = head ? head[1] - 1 / SCORE_UNITS : 1;
-  const need = limit + 1;
-  // The rest is scaled under the first hit by ceiling / its highest score (which is at most
-  // restTop / top): pruning keeps what lies within that many more rounding units of the page, so
-  // no memory it leaves out could have tied on a page once scaled.
-  if (filter.sql === UNFILTERED && scores.size > 0) {
-    const margin = Math.ceil(Math.max(1, restTop / (top || 1)) / Math.max(ceiling, 1 / SCORE_UNITS)) + 1;
-    readBoosts(sql, scores, top || 1, after ? undefined : need, hour, true, margin);
-  }
-  let highest = 0;
-  for (const [, [relevance, importance, updatedMs]] of scores) {
-    if (updatedMs !== undefined)
-      highest = Math.max(highest, blended(relevance, top, importance, updatedMs, hour));
-  }
-  const scale = highest > ceiling && highest > 0 ? Math.max(0, ceiling) / highest : 1;
-  const best: [rowid: number, score: number][] = [];
-  const consider = (rowid: number, score: number) => {
-    if (after && !(score < after[0] || (score === after[0] && rowid < after[1]))) return;
-    insertRanked(best, [rowid, score], need);
-  };
-  if (head) consider(head[0], head[1]);
-  for (const [rowid, [relevance, importance, updatedMs]] of scores) {
-    if (updatedMs === undefined) continue;
-    const value = blended(relevance, top, importance, updatedMs, hour) * scale;
-    consider(rowid, Math.round(value * SCORE_UNITS) / SCORE_UNITS);
   }
   return rankedPage(sql, terms, used, best, limit, key);
 }
@@ -485,22 +343,4 @@ function typedMatch(content: string, runs: readonly string[], words: readonly st
     if (at >= 0) return at;
   }
   return wordAt(content, words);
-}
-
-/** A memory's share of its relevance, from 2/3 to all of it: more for important and recent ones. */
-export function boost(importance: number | null, updatedMs: number, hour: number): number {
-  const ageDays = Math.max(0, hour - updatedMs) / DAY_MS;
-  const recency = 0.5 ** (ageDays / RECENCY_HALF_LIFE_DAYS);
-  const weight = Math.min(1, Math.max(0, importance ?? 0.5));
-  return (1 + 0.3 * weight + 0.2 * recency) / 1.5;
-}
-
-/** Higher score first, then the newer row: one order between calls. */
-export function insertRanked(list: [number, number][], item: [number, number], limit: number): void {
-  const above = (a: [number, number], b: [number, number]) => a[1] > b[1] || (a[1] === b[1] && a[0] > b[0]);
-  if (list.length >= limit && !above(item, list[list.length - 1]!)) return;
-  let at = list.length;
-  while (at > 0 && above(item, list[at - 1]!)) at--;
-  list.splice(at, 0, item);
-  if (list.length > limit) list.pop();
 }
