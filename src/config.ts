@@ -358,13 +358,7 @@ function embeddingsConfig(
   get: <T>(key: Key) => T | undefined,
   named: (key: Key) => string | undefined,
 ): { settings: EmbeddingsConfig; warnings: string[] } {
-  /** One line naming those of `keys` that were given, then `why` (": …" or " without …"). */
-  const ignored = (keys: Key[], why: string) => {
-    const names = keys.map(named).filter((name) => name !== undefined);
-    if (names.length === 0) return [];
-    const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
-    return [`${list} ${names.length === 1 ? 'is' : 'are'} ignored${why}.`];
-  };
+  const ignored = (keys: Key[], why: string) => ignoredLine(keys.map(named), why);
   if (get<string>('embeddings') === 'off') {
     const off = named('embeddings') === '--embeddings' ? '--embeddings off' : 'MEMORAM_EMBEDDINGS=off';
     return {
@@ -396,6 +390,28 @@ function embeddingsConfig(
       ),
     };
   }
+  return {
+    settings: endpointSettings(get, url, model),
+    warnings: ignored(
+      ['embeddingsBaseUrl'],
+      `: it is where a local model is downloaded from, and ${named('embeddingsUrl')} names an endpoint instead`,
+    ),
+  };
+}
+
+/** One line naming the settings given among `names`, then `why` (": …" or " without …"); none if none. */
+function ignoredLine(names: (string | undefined)[], why: string): string[] {
+  const given = names.filter((name) => name !== undefined);
+  if (given.length === 0) return [];
+  const list = given.length === 1 ? given[0] : `${given.slice(0, -1).join(', ')} and ${given.at(-1)}`;
+  return [`${list} ${given.length === 1 ? 'is' : 'are'} ignored${why}.`];
+}
+
+function endpointSettings(
+  get: <T>(key: Key) => T | undefined,
+  url: string,
+  model: string | undefined,
+): Extract<EmbeddingsConfig, { provider: 'openai' }> {
   if (model === undefined) {
     throw new ConfigError(
       'An embeddings endpoint needs a model name: set --embeddings-model / MEMORAM_EMBEDDINGS_MODEL beside MEMORAM_EMBEDDINGS_URL.',
@@ -423,16 +439,10 @@ function embeddingsConfig(
     }
   }
   return {
-    settings: {
-      provider: 'openai',
-      url: url.replace(/\/+$/, ''),
-      model,
-      apiKey: get<string>('embeddingsApiKey'),
-      allowRemote,
-    },
-    warnings: ignored(
-      ['embeddingsBaseUrl'],
-      `: it is where a local model is downloaded from, and ${named('embeddingsUrl')} names an endpoint instead`,
-    ),
+    provider: 'openai',
+    url: url.replace(/\/+$/, ''),
+    model,
+    apiKey: get<string>('embeddingsApiKey'),
+    allowRemote,
   };
 }
