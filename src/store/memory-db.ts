@@ -428,6 +428,8 @@ export class MemoryDatabase {
       const stored = snapshotSeq(this.sql, index.model);
       const bound = stale ?? Math.max(SNAPSHOT_STALE, index.count >> 6);
       if (stored !== undefined && index.seq - stored <= bound) return false;
+      // A copy still reading its 4-bit codes in the background finishes first: the snapshot holds them all.
+      while (index.loadCodes(4096));
       writeSnapshot(this.sql, index.model, dimensions, index.seq, index.count, index.arrays());
       return true;
     });

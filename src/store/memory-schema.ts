@@ -120,7 +120,8 @@ export const MEMORY_MIGRATIONS: readonly Migration[] = [
   // row in the same transaction (model 0, no vector, a new seq) rather than deleting it, so the
   // change reaches the other processes the same way. vector_snapshots holds, per model, the
   // rowids and binary codes of its vectors, current to a seq (vector-snapshot.ts), so that a
-  // start reads two BLOBs and the rows changed since rather than every row.
+  // start reads two BLOBs and the rows changed since rather than every row; its 4-bit codes are
+  // in vector_snapshot_parts, read in the background after the start.
   `
   ALTER TABLE memories ADD COLUMN scope TEXT;
   DROP INDEX memories_scoring;
@@ -145,6 +146,14 @@ export const MEMORY_MIGRATIONS: readonly Migration[] = [
     rowids BLOB NOT NULL,
     bits BLOB NOT NULL
   );
+  CREATE TABLE vector_snapshot_parts (
+    model INTEGER NOT NULL,
+    part INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    scales BLOB NOT NULL,
+    codes BLOB NOT NULL,
+    PRIMARY KEY (model, part)
+  ) WITHOUT ROWID;
   INSERT INTO meta (key, value) VALUES ('${VECTOR_SEQ}', '0') ON CONFLICT (key) DO NOTHING;
   CREATE TRIGGER memories_vector_delete AFTER DELETE ON memories
   WHEN EXISTS (SELECT 1 FROM memory_vectors WHERE memory = old.rowid AND model <> 0) BEGIN

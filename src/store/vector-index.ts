@@ -7,10 +7,10 @@
  *
  * A start reads the model's snapshot (vector-snapshot.ts: rowids and binary codes, 4 MB at
  * 100,000) and the rows changed since, so the first search needs no pass over every row; the
- * 4-bit codes of the memories the snapshot brought are then read from their rows in the
- * background, a batch at a time (`loadCodes`), and until a memory's are, its cosine is computed
- * from its row's int8 codes, read with the others the search needs in one statement. Without a
- * snapshot the first sync reads every row.
+ * 4-bit codes of the memories the snapshot brought are then read in the background, a part of
+ * the snapshot at a time (`loadCodes`; from their rows if the snapshot was replaced meanwhile),
+ * and until a memory's are, its cosine is computed from its row's int8 codes, read with the
+ * others the search needs in one statement. Without a snapshot the first sync reads every row.
  *
  * It stays current with every process's writes through the rows' change numbers (seq): each
  * search reads the store's last number, one row of the meta table, and, when it moved, the rows
@@ -29,7 +29,13 @@ import {
   signBits,
 } from './vector-codec.js';
 import { Slots } from './vector-slots.js';
-import { readSnapshot, type SnapshotArrays, type StoredSnapshot } from './vector-snapshot.js';
+import {
+  PART,
+  readSnapshot,
+  readSnapshotPart,
+  type SnapshotArrays,
+  type StoredSnapshot,
+} from './vector-snapshot.js';
 
 type Sql = (text: string) => Database.Statement;
 
@@ -56,6 +62,8 @@ export class VectorIndex {
   /** Slots whose 4-bit codes are not in memory yet, and where `loadCodes` looks next. */
   private uncoded = 0;
   private cursor = 0;
+  /** The snapshot started from, until its parts of 4-bit codes are read: its seq, rowids, next part. */
+  private parts: { seq: number; rowids: Float64Array; next: number } | undefined;
   private distances = new Uint16Array(0);
   private readonly slots = new Slots();
   private readonly words: number;
@@ -149,25 +157,35 @@ export class VectorIndex {
     into(this.bits, snapshot.bits);
     this.size = count;
     this.uncoded = count;
+    this.parts = { seq: snapshot.seq, rowids: this.rowids.slice(0, count), next: 0 };
     let highest = 0;
     for (let slot = 0; slot < count; slot++) highest = Math.max(highest, this.rowids[slot]!);
     this.slots.reserve(highest);
     for (let slot = 0; slot < count; slot++) this.slots.set(this.rowids[slot]!, slot);
   }
 
-  /** This copy's rowids and binary codes, as long as the memories it holds (for a snapshot). */
+  /** This copy's arrays, as long as the memories it holds (for a snapshot; all codes read). */
   arrays(): SnapshotArrays {
+    const { size } = this;
     return {
-      rowids: this.rowids.subarray(0, this.size),
-      bits: this.bits.subarray(0, this.size * this.words),
+      rowids: this.rowids.subarray(0, size),
+      bits: this.bits.subarray(0, size * this.words),
+      scales: this.scales.subarray(0, size),
+      codes: this.codes.subarray(0, size * this.bytes),
     };
   }
 
   /**
-   * Reads the 4-bit codes of up to `batch` memories that lack them, from their rows (one
+   * Reads the 4-bit codes of a part of the snapshot started from, or, once none is left (or the
+   * snapshot was replaced), of up to `batch` memories that lack them from their rows (one
    * statement, rowids close together, so few pages); true while some still lack them.
    */
   loadCodes(batch: number): boolean {
+    if (this.uncoded === 0) this.parts = undefined;
+    if (this.parts) {
+      this.loadPart(this.parts);
+      return this.uncoded > 0;
+    }
     const wanted: number[] = [];
     for (let looked = 0; looked < this.size && wanted.length < batch && this.uncoded > 0; looked++) {
       if (this.cursor >= this.size) this.cursor = 0;
@@ -184,6 +202,28 @@ export class VectorIndex {
       if (slot >= 0 && this.coded[slot] === 0) this.remove(rowid);
     }
     return this.uncoded > 0;
+  }
+
+  /**
+   * The next part's codes, for the memories that still lack theirs: their rows are as the
+   * snapshot had them (a change since would have given them codes from the row).
+   */
+  private loadPart(parts: { seq: number; rowids: Float64Array; next: number }): void {
+    const part = readSnapshotPart(this.sql, this.model, parts.seq, parts.next);
+    const from = parts.next * PART;
+    parts.next++;
+    if (!part || from + PART >= parts.rowids.length) this.parts = undefined;
+    if (!part) return;
+    const to = Math.min(parts.rowids.length, from + PART);
+    for (let at = from; at < to; at++) {
+      const slot = this.slots.get(parts.rowids[at]!);
+      if (slot < 0 || this.coded[slot] === 1) continue;
+      const offset = (at - from) * this.bytes;
+      this.codes.set(part.codes.subarray(offset, offset + this.bytes), slot * this.bytes);
+      this.scales[slot] = part.scales.readFloatLE((at - from) * 4);
+      this.coded[slot] = 1;
+      this.uncoded--;
+    }
   }
 
   /** The int8 rows of these memories, of this model. */
