@@ -215,15 +215,34 @@ export class VectorIndex {
     if (!part || from + PART >= parts.rowids.length) this.parts = undefined;
     if (!part) return;
     const to = Math.min(parts.rowids.length, from + PART);
+    const scales = new Float32Array(
+      part.scales.buffer.slice(part.scales.byteOffset, part.scales.byteOffset + part.scales.byteLength),
+    );
+    const { bytes } = this;
+    // Runs of memories still in their snapshot slot, as nearly all are, are copied in one go.
+    let run = -1;
+    const flush = (end: number) => {
+      if (run >= 0)
+        this.codes.set(part.codes.subarray((run - from) * bytes, (end - from) * bytes), run * bytes);
+      run = -1;
+    };
     for (let at = from; at < to; at++) {
       const slot = this.slots.get(parts.rowids[at]!);
-      if (slot < 0 || this.coded[slot] === 1) continue;
-      const offset = (at - from) * this.bytes;
-      this.codes.set(part.codes.subarray(offset, offset + this.bytes), slot * this.bytes);
-      this.scales[slot] = part.scales.readFloatLE((at - from) * 4);
+      if (slot < 0 || this.coded[slot] === 1) {
+        flush(at);
+        continue;
+      }
+      if (slot === at) {
+        if (run < 0) run = at;
+      } else {
+        flush(at);
+        this.codes.set(part.codes.subarray((at - from) * bytes, (at - from + 1) * bytes), slot * bytes);
+      }
+      this.scales[slot] = scales[at - from]!;
       this.coded[slot] = 1;
       this.uncoded--;
     }
+    flush(to);
   }
 
   /** The int8 rows of these memories, of this model. */
