@@ -163,9 +163,15 @@ async function loadTokenizer(bytes: Buffer): Promise<Tokenizer> {
 }
 
 /** The median token length, by counting (a sort of 30,000 strings would cost a start ~5 ms). */
-function medianLength(tokens: Iterable<string>, count: number): number {
+function medianLength(tokens: readonly (string | undefined)[]): number {
   const histogram: number[] = [];
-  for (const token of tokens) histogram[token.length] = (histogram[token.length] ?? 0) + 1;
+  let count = 0;
+  for (let id = 0; id < tokens.length; id++) {
+    const length = tokens[id]?.length;
+    if (length === undefined) continue; // an id the vocabulary skips
+    histogram[length] = (histogram[length] ?? 0) + 1;
+    count++;
+  }
   let seen = 0;
   for (let length = 0; length < histogram.length; length++) {
     seen += histogram[length] ?? 0;
@@ -188,8 +194,10 @@ class StaticModelProvider implements StaticModel {
     private readonly tokenizer: Tokenizer,
     private readonly matrix: Matrix,
   ) {
-    const vocabulary = tokenizer.get_vocab(true);
-    const tokenCount = Math.max(...vocabulary.values()) + 1;
+    // The tokenizer's own table of tokens by id, added tokens included: get_vocab() would copy it
+    // into a new Map of 30,000 entries, only to be dropped.
+    const tokens = tokenizer.model.vocab;
+    const tokenCount = tokens.length;
     const tableRows = matrix.mapping ? matrix.mapping.length : matrix.rowCount;
     if (tokenCount > tableRows) {
       throw new ModelFormatError(
@@ -207,7 +215,7 @@ class StaticModelProvider implements StaticModel {
       if (token.special && id < tokenCount) this.skip[id] = 1;
     const unknown = tokenizer.model?.unk_token_id;
     if (unknown !== undefined && unknown < tokenCount) this.skip[unknown] = 1;
-    this.maxChars = MAX_TOKENS * medianLength(vocabulary.keys(), vocabulary.size);
+    this.maxChars = MAX_TOKENS * medianLength(tokens);
     this.id = `local:${name}`;
   }
 
