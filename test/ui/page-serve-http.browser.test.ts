@@ -50,8 +50,10 @@ describe('the memory page beside /mcp', () => {
       arguments: { content: 'Saved through MCP while the page is open.', title: 'From the assistant' },
     });
     expect(result.isError).toBeFalsy();
+    // allTextContents does not wait for a row, so each poll is quick and the timeout is the poll's:
+    // textContent() waited 8 s for a first row inside a 10 s poll, one chance on a loaded machine.
     await expect
-      .poll(() => page.locator('#list > li').first().textContent(), { timeout: 10_000 })
+      .poll(async () => (await page.locator('#list > li').allTextContents()).join('\n'), { timeout: 20_000 })
       .toContain('From the assistant');
   });
 
