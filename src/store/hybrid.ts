@@ -61,7 +61,7 @@ export function hybridSearch(
   const limit = params.limit ?? 10;
   const key = searchKey(params);
   const after = params.cursor ? decodeSearchCursor(params.cursor, key) : undefined;
-  const filter = compileFilters(params);
+  const filter = compileFilters(sql, params);
 
   const hits: Hits = new Map();
   const used = expandTerms(sql, terms, filter, hits);

@@ -5,6 +5,7 @@
  * memories_by_updated, which both hold it, so the filter costs no page reads of its own.
  */
 import type { ScopeFilter } from '../memory/types.js';
+import type { Sql } from './search.js';
 
 export interface SqlClause {
   sql: string;
@@ -19,4 +20,25 @@ export function scopeClause(scopes: ScopeFilter | undefined, alias = 'm'): SqlCl
   if (names.length === 0) return { sql: scopes.global ? `${column} IS NULL` : '0', args: [] };
   const inNames = `${column} IN (${names.map(() => '?').join(', ')})`;
   return { sql: scopes.global ? `(${inNames} OR ${column} IS NULL)` : inNames, args: names };
+}
+
+/**
+ * Whether every memory in the store passes `scopes`, so that a search may go without the filter
+ * and take its cheaper unfiltered path (search.ts): the common case is the default filter (the
+ * current scope and global memories) on a store whose memories are all global, or all in that
+ * scope. Two seeks in memories_by_scope at most, within the search's read transaction; a filter
+ * of several names is left as it is.
+ */
+export function passesEveryMemory(sql: Sql, scopes: ScopeFilter | undefined): boolean {
+  if (!scopes) return true;
+  const names = [...new Set(scopes.names)];
+  if (names.length > 1) return false;
+  const any = (where: string, ...args: unknown[]) =>
+    sql(`SELECT EXISTS (SELECT 1 FROM memories INDEXED BY memories_by_scope WHERE ${where})`)
+      .pluck()
+      .get(...args) === 1;
+  if (!scopes.global && any('scope IS NULL')) return false;
+  const [name] = names;
+  if (name === undefined) return scopes.global && !any('scope IS NOT NULL');
+  return !any('scope < ?', name) && !any('scope > ?', name);
 }

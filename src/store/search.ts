@@ -18,7 +18,7 @@ import { blended, type Hits, HOUR_MS, insertRanked, readBoosts, SCORE_UNITS } fr
 import { averageLength, IDF_WEIGHT, indexTotals, rescore } from './bm25.js';
 import { feedbackTerms, rankWithFeedback } from './feedback.js';
 import { MAX_TERMS, parseQuery, type QueryTerm } from './query.js';
-import { scopeClause } from './scope-filter.js';
+import { passesEveryMemory, scopeClause } from './scope-filter.js';
 import { type CursorPosition, decodeSearchCursor, encodeSearchCursor, searchKey } from './search-cursor.js';
 import { snippetAt, wordAt } from './snippet.js';
 import { closeWords, completions } from './vocabulary.js';
@@ -33,10 +33,11 @@ export interface Filter {
   args: unknown[];
 }
 
-export function compileFilters(filters: SearchFilters): Filter {
+/** The filters as SQL over `memories m`; a scope filter every memory passes is left out. */
+export function compileFilters(sql: Sql, filters: SearchFilters): Filter {
   const clauses: string[] = [];
   const args: unknown[] = [];
-  const scope = scopeClause(filters.scopes);
+  const scope = passesEveryMemory(sql, filters.scopes) ? null : scopeClause(filters.scopes);
   if (scope) {
     clauses.push(scope.sql);
     args.push(...scope.args);
@@ -110,7 +111,7 @@ export function search(sql: Sql, params: SearchParams, now: number): SearchPage 
   const limit = params.limit ?? 10;
   const key = searchKey(params);
   const after = params.cursor ? decodeSearchCursor(params.cursor, key) : undefined;
-  const filter = compileFilters(params);
+  const filter = compileFilters(sql, params);
   const query = params.query?.trim() ?? '';
   if (query === '') return recent(sql, filter, limit, after, key);
   const terms = parseQuery(params.query ?? '');

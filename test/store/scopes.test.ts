@@ -5,6 +5,7 @@ import { openDatabase } from '../../src/store/database.js';
 import { LocalBackend } from '../../src/store/local-backend.js';
 import { MemoryDatabase } from '../../src/store/memory-db.js';
 import { MEMORY_MIGRATIONS } from '../../src/store/memory-schema.js';
+import { passesEveryMemory } from '../../src/store/scope-filter.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
 
 let dir: string;
@@ -144,6 +145,88 @@ describe('scopes in the memory database', () => {
       expect(ids(db.search({ query: 'scopes', scopes: current }))).toEqual(['mem_old']);
       expect(ids(db.search({ query: 'scopes', scopes: { names: ['alpha'], global: false } }))).toEqual([]);
       expect(db.scopeCounts()).toEqual([{ name: null, count: 1 }]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('tells when every memory passes a scope filter, which a search may then leave out', () => {
+    const raw = openDatabase(file, { key, migrations: MEMORY_MIGRATIONS });
+    const sql = (text: string) => raw.prepare(text);
+    const add = (scope: string | null) =>
+      raw
+        .prepare(
+          `INSERT INTO memories (id, content, created_at, created_ms, updated_at, updated_ms, scope)
+           VALUES (?, 'x', '2026-01-01T00:00:00.000Z', 0, '2026-01-01T00:00:00.000Z', 0, ?)`,
+        )
+        .run(`mem_${Math.random()}`, scope);
+    const passes = (names: string[], global: boolean) => passesEveryMemory(sql, { names, global });
+    // No filter, and an empty store, let everything through.
+    expect(passesEveryMemory(sql, undefined)).toBe(true);
+    expect(passes([], true)).toBe(true);
+    // Global memories only: the default filter (current scope and global) passes them all.
+    add(null);
+    add(null);
+    expect(passes([], true)).toBe(true);
+    expect(passes(['work'], true)).toBe(true);
+    expect(passes(['work'], false)).toBe(false);
+    expect(passes([], false)).toBe(false);
+    // A memory of the current scope beside them.
+    add('work');
+    expect(passes(['work'], true)).toBe(true);
+    expect(passes([], true)).toBe(false);
+    expect(passes(['home'], true)).toBe(false);
+    // Scopes on either side of the name, in the order SQLite compares them.
+    add('aaa');
+    expect(passes(['work'], true)).toBe(false);
+    raw.prepare("DELETE FROM memories WHERE scope = 'aaa'").run();
+    add('zzz');
+    expect(passes(['work'], true)).toBe(false);
+    raw.prepare("DELETE FROM memories WHERE scope IS NOT 'work'").run();
+    expect(passes(['work'], false)).toBe(true);
+    expect(passes(['work', 'work'], false)).toBe(true);
+    // Several names: the filter stays, whatever the store holds.
+    expect(passes(['home', 'work'], true)).toBe(false);
+    raw.close();
+  });
+
+  it('pages a default search of an all-global store as it pages every scope ("*"), cursor and all', () => {
+    const db = MemoryDatabase.open(file, { key });
+    try {
+      for (let i = 0; i < 25; i++)
+        db.create(
+          { content: `Note ${i} about the migration plan, step ${i % 7}.`, importance: (i % 10) / 10 },
+          `n${i}`,
+        );
+      const pages = (scopes?: { names: string[]; global: boolean }) => {
+        const seen: string[][] = [];
+        let cursor: string | undefined;
+        do {
+          const page = db.search({
+            query: 'migration step',
+            limit: 10,
+            scopes,
+            ...(cursor ? { cursor } : {}),
+          });
+          seen.push(page.memories.map((m) => `${m.id}:${m.score}`));
+          cursor = page.next_cursor ?? undefined;
+        } while (cursor);
+        return seen;
+      };
+      const all = pages(undefined);
+      expect(all.flat()).toHaveLength(25);
+      expect(pages({ names: [], global: true })).toEqual(all);
+      expect(pages({ names: ['work'], global: true })).toEqual(all);
+      // A cursor of the default search stays good once the store is no longer all global.
+      const first = db.search({ query: 'migration step', limit: 10, scopes: { names: [], global: true } });
+      db.create({ content: 'A scoped note about the migration step.', scope: 'work' }, 's');
+      const second = db.search({
+        query: 'migration step',
+        limit: 10,
+        scopes: { names: [], global: true },
+        cursor: first.next_cursor!,
+      });
+      expect(second.memories.map((m) => m.id)).toEqual(all[1]!.map((hit) => hit.split(':')[0]));
     } finally {
       db.close();
     }
