@@ -319,14 +319,16 @@ function pageRows(
     return { ...row, matchAt };
   });
   const indexed = new Map<number, number>();
-  // A page found by meaning alone may have no word to look for.
+  // A page found by meaning alone may have no word to look for. Only a match in the content
+  // places a snippet, and a row whose words matched in its title or tags alone is the usual
+  // reason to be here: the column filter leaves those rows out, at half the cost of marking them.
   if (unplaced.length > 0 && used.length > 0) {
     const marked = sql(
       `SELECT rowid, highlight(memories_fts, 3, char(1), '') FROM memories_fts
        WHERE memories_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))`,
     )
       .raw()
-      .all(used.join(' OR '), JSON.stringify(unplaced)) as [number, string][];
+      .all(`content : (${used.join(' OR ')})`, JSON.stringify(unplaced)) as [number, string][];
     for (const [rowid, text] of marked) indexed.set(rowid, Math.max(0, text.indexOf('\u0001')));
   }
   return new Map(
