@@ -24,7 +24,7 @@ import path from 'node:path';
 import type Database from 'better-sqlite3-multiple-ciphers';
 import { randomBytesPooled } from '../crypto/random.js';
 import { MemoramError } from '../memory/errors.js';
-import { damagedUnderKey, readsWithoutChecksums } from './first-page.js';
+import { damagedOrOtherKey, damagedUnderKey, firstPageVerdict } from './first-page.js';
 import { type Migration, migrate } from './migrate.js';
 import { nativeModuleError, newDatabase } from './native-module.js';
 
@@ -124,8 +124,10 @@ function openExisting(file: string, options: OpenOptions, busyTimeoutMs: number)
     return db;
   } catch (error) {
     db.close();
-    if (options.key && isNotADatabase(error) && readsWithoutChecksums(file, options.key)) {
-      throw damagedUnderKey(file, options.keyFile, error);
+    if (options.key && isNotADatabase(error)) {
+      const verdict = firstPageVerdict(file, options.key);
+      if (verdict === 'damaged') throw damagedUnderKey(file, options.keyFile, error);
+      if (verdict === 'either') throw damagedOrOtherKey(file, options.keyFile, error);
     }
     throw storeError(error, file, options.keyFile);
   }

@@ -1,8 +1,19 @@
 // The store file at rest and when it cannot be opened: nothing readable in it, and every fault
 // named with the file, the file left as it was.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoramError } from '../../src/memory/errors.js';
 import { openLocalBackend } from '../../src/store/local-backend.js';
@@ -23,6 +34,35 @@ const snapshot = () =>
   Object.fromEntries(
     readdirSync(dir).map((name) => [name, readFileSync(path.join(dir, name)).toString('hex')]),
   );
+
+/**
+ * `count` random keys that are not the store's, whose first page read with checksums off fails
+ * as a malformed disk image, or as no database at all.
+ */
+function wrongKeys(store: string, kind: 'malformed' | 'not a database', count: number): Buffer[] {
+  const scratch = mkdtempSync(path.join(tmpdir(), 'memoram-keys-'));
+  const copy = path.join(scratch, 'page-1.db');
+  const keys: Buffer[] = [];
+  for (let tries = 0; keys.length < count && tries < 5_000; tries++) {
+    writeFileSync(copy, readFileSync(store).subarray(0, 4096));
+    const key = randomBytes(32);
+    const db = new Database(copy);
+    try {
+      db.pragma(`cipher = 'chacha20'`);
+      db.pragma('hmac_check = 0');
+      db.pragma(`key = "x'${key.toString('hex')}'"`);
+      db.prepare('SELECT count(*) FROM sqlite_schema').get();
+    } catch (error) {
+      const malformed = (error as Error).message === 'database disk image is malformed';
+      if (malformed === (kind === 'malformed')) keys.push(key);
+    } finally {
+      db.close();
+    }
+  }
+  rmSync(scratch, { recursive: true, force: true });
+  expect(keys).toHaveLength(count);
+  return keys;
+}
 
 function refusal(open: () => unknown): MemoramError {
   try {
@@ -65,12 +105,35 @@ describe('opening a store that does not open', () => {
     db.create({ content: 'kept' }, 'f');
     db.close();
     const before = snapshot();
-    const error = refusal(() =>
-      MemoryDatabase.open(file(), { key: randomBytes(32), keyFile: '/cfg/local.key' }),
+    // Both kinds of wrong key: the one in ~50 whose page 1 reads as a malformed disk image (as a
+    // damaged page does) and the common one whose page 1 is no database at all.
+    for (const kind of ['malformed', 'not a database'] as const) {
+      for (const key of wrongKeys(file(), kind, 3)) {
+        const error = refusal(() => MemoryDatabase.open(file(), { key, keyFile: '/cfg/local.key' }));
+        expect(error.code).toBe('STORE_UNAVAILABLE');
+        expect(error.userText).toContain(`The local key in /cfg/local.key does not open ${file()}`);
+        expect(error.userText).toMatch(/restore the key/i);
+        expect(error.userText).not.toMatch(/damaged/);
+      }
+    }
+    expect(snapshot()).toEqual(before);
+  });
+
+  it('says both when a store too small to tell does not open with a key', () => {
+    const key = randomBytes(32);
+    const small = new Database(file());
+    small.pragma(`cipher = 'chacha20'`);
+    small.pragma(`key = "x'${key.toString('hex')}'"`);
+    small.exec('CREATE TABLE kept(x)');
+    small.close();
+    expect(readFileSync(file()).length).toBe(2 * 4096); // too few pages to try the key on
+    const before = snapshot();
+    const [wrong] = wrongKeys(file(), 'malformed', 1);
+    const error = refusal(() => MemoryDatabase.open(file(), { key: wrong!, keyFile: '/cfg/local.key' }));
+    expect(error.userText).toContain(
+      `The memory database ${file()} does not open with the local key in /cfg/local.key: its first page is damaged, or the key is not this store's.`,
     );
-    expect(error.code).toBe('STORE_UNAVAILABLE');
-    expect(error.userText).toContain(`The local key in /cfg/local.key does not open ${file()}`);
-    expect(error.userText).toMatch(/restore the key/i);
+    expect(error.userText).toMatch(/put back the key this store was made with/);
     expect(snapshot()).toEqual(before);
   });
 
