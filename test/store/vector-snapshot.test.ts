@@ -126,7 +126,8 @@ describe('the snapshot of vectors', () => {
     for (const { backend } of [fromPart, fromRows]) {
       expect(backend.db.loadVectors(provider.id, provider.dimensions)).toEqual({ snapshot: true, rows: 0 });
     }
-    const before = await answers(fromRows.backend, provider);
+    // Asked before either read its codes (searched ones are made from their rows on the way).
+    const before = await answers(fromPart.backend, provider);
     expect(fromPart.backend.db.loadVectorCodes(provider.id, provider.dimensions, 100)).toBe(false);
     await live.service.create({ title: 'Kitten', content: 'A kitten called Miso joined the family.' });
     expect(live.backend.db.snapshotVectors(provider.id, provider.dimensions, 0)).toBe(true);
@@ -137,8 +138,7 @@ describe('the snapshot of vectors', () => {
     const after = await answers(fromRows.backend, provider);
     expect(after).toEqual(await answers(fromPart.backend, provider));
     expect(after).toEqual(await answers(live.backend, provider));
-    // The int8 codes and the 4-bit ones may order the near ties of one topic's notes apart; the
-    // topics stay (the kitten aside, new since).
+    // The kitten, new since, may move the near ties of one topic's notes apart; the topics stay.
     const topics = (titles: string[]) =>
       titles
         .filter((title) => title !== 'Kitten')
@@ -212,5 +212,44 @@ describe('the snapshot of vectors', () => {
     expect(pets.filter((title) => title === 'Note 0' || title === 'Note 10')).not.toEqual([]);
     // A snapshot of other dimensions for the same model is not read either: every row is.
     expect(plain.backend.db.loadVectors(b.id, 128)).toEqual({ snapshot: false, rows: 20 });
+  });
+});
+
+describe('a search while the 4-bit codes are still being read', () => {
+  it('scores as one with all of them read, so a cursor taken then pages on without a skip or a repeat', async () => {
+    const provider = synonymProvider();
+    const filled = await open(testEmbeddings(provider));
+    for (const memory of corpus(600)) await filled.service.create(memory);
+    await close(filled.backend);
+    const early = await open();
+    const settled = await open();
+    for (const { backend } of [early, settled]) {
+      expect(backend.db.loadVectors(provider.id, provider.dimensions)).toEqual({ snapshot: true, rows: 0 });
+    }
+    while (settled.backend.db.loadVectorCodes(provider.id, provider.dimensions, 100));
+    const queries = await Promise.all(
+      QUESTIONS.map(async (question) => {
+        const [vector] = await provider.embed([question]);
+        return { question, query: { model: provider.id, vector: vector! } };
+      }),
+    );
+    const page = (backend: LocalBackend, at: number, cursor?: string | null) =>
+      backend.db.search(
+        { query: queries[at]!.question, limit: 5, ...(cursor ? { cursor } : {}) },
+        Date.UTC(2026, 0, 1),
+        queries[at]!.query,
+      );
+    const hits = (memories: { id: string; score?: number | null }[]) =>
+      memories.map(({ id, score }) => [id, score]);
+    // The first pages asked before the codes are read in the background, the next ones after.
+    const firsts = queries.map((_, at) => page(early.backend, at));
+    while (early.backend.db.loadVectorCodes(provider.id, provider.dimensions, 100));
+    for (const [at, first] of firsts.entries()) {
+      const whole = page(settled.backend, at);
+      expect(hits(first.memories)).toEqual(hits(whole.memories));
+      expect(hits(page(early.backend, at, first.next_cursor).memories)).toEqual(
+        hits(page(settled.backend, at, whole.next_cursor).memories),
+      );
+    }
   });
 });
