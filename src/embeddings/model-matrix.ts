@@ -87,7 +87,7 @@ export async function readMatrix(handle: FileHandle, size: number, hash?: Hash):
     throw new ModelFormatError('model.safetensors has an empty "embeddings" tensor');
   if (!['F32', 'F16', 'F64', 'I8'].includes(matrix.dtype)) {
     throw new ModelFormatError(
-      `model.safetensors stores "embeddings" as ${matrix.dtype}; F32, F16 or I8 is needed`,
+      `model.safetensors stores "embeddings" as ${matrix.dtype}; F32, F16, F64 or I8 is needed`,
     );
   }
   const weightsInfo = header.get('weights');
@@ -120,6 +120,10 @@ export async function readMatrix(handle: FileHandle, size: number, hash?: Hash):
     }
   }
   await reader.skipTo(size, scratch);
+  // As a row's NaN would, a weight's makes every text using its token NaN.
+  if (result.weights?.some((weight) => !Number.isFinite(weight))) {
+    throw new ModelFormatError('model.safetensors has a "weights" value that is not finite');
+  }
   if (result.mapping?.some((row) => row < 0 || row >= rowCount)) {
     throw new ModelFormatError('model.safetensors has a "mapping" pointing past the embeddings');
   }
@@ -267,8 +271,9 @@ function toInt32(info: TensorInfo, bytes: Buffer): Int32Array {
   const buffer = bytes.buffer as ArrayBuffer;
   if (info.dtype === 'I32') return new Int32Array(buffer, bytes.byteOffset, bytes.length / 4);
   if (info.dtype === 'I64') {
+    // A value past int32 would wrap into a valid row: it becomes -1, which the range check refuses.
     return Int32Array.from(new BigInt64Array(buffer, bytes.byteOffset, bytes.length / 8), (value) =>
-      Number(value),
+      value < 0n || value > 0x7fffffffn ? -1 : Number(value),
     );
   }
   throw new ModelFormatError(

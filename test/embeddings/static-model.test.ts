@@ -91,6 +91,31 @@ describe('the local static model', () => {
     }
   });
 
+  it("refuses model2vec's weights holding a value that is not finite, and a mapping past the rows in any width", async () => {
+    await writeTestModel(dir, { dimensions: 16, mapped: true });
+    const file = path.join(dir, 'model.safetensors');
+    const bytes = await readFile(file);
+    const headerBytes = Number(bytes.readBigUInt64LE(0));
+    const header = JSON.parse(bytes.subarray(8, 8 + headerBytes).toString()) as Record<
+      string,
+      { data_offsets: [number, number] }
+    >;
+    const at = (name: string) => 8 + headerBytes + header[name]!.data_offsets[0];
+    const nan = Buffer.from(bytes);
+    nan.writeFloatLE(Number.NaN, at('weights') + 5 * 4);
+    await writeFile(file, nan);
+    await expect(loadStaticModel(dir, { name: 'm' })).rejects.toThrow(
+      'model.safetensors has a "weights" value that is not finite',
+    );
+    // An I64 row number 2^32 + 3 is not row 3.
+    const wide = Buffer.from(bytes);
+    wide.writeBigInt64LE(2n ** 32n + 3n, at('mapping') + 7 * 8);
+    await writeFile(file, wide);
+    await expect(loadStaticModel(dir, { name: 'm' })).rejects.toThrow(
+      'model.safetensors has a "mapping" pointing past the embeddings',
+    );
+  });
+
   it("follows model2vec's mapping and weights tensors to the same vectors", async () => {
     const texts = ['We adopted a golden retriever last spring.', 'my vehicle has a fault'];
     await writeTestModel(dir, { dimensions: 32 });
