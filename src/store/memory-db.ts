@@ -435,6 +435,11 @@ export class MemoryDatabase {
     });
   }
 
+  /** How many vectors the loaded copy holds whose 4-bit codes are still to be read (status, tests). */
+  vectorCodesPending(): number {
+    return this.vectorIndex?.pending ?? 0;
+  }
+
   /** How many memories have a vector of this model, of how many. */
   vectorProgress(model: string): { embedded: number; total: number } {
     return this.read(() => {

@@ -147,13 +147,46 @@ describe('the snapshot of vectors', () => {
     for (const [at, titles] of after.entries()) expect(topics(titles)).toEqual(topics(before[at]!));
   });
 
+  it('leaves the 4-bit codes for later when a start loads it, so a search asked at once waits for none', async () => {
+    const provider = synonymProvider();
+    const filled = await open(testEmbeddings(provider));
+    for (const memory of corpus(600)) await filled.service.create(memory);
+    await close(filled.backend);
+    const live = await open();
+    expect(live.backend.db.loadVectors(provider.id, provider.dimensions)).toEqual({
+      snapshot: true,
+      rows: 0,
+    });
+    while (live.backend.db.loadVectorCodes(provider.id, provider.dimensions, 1000));
+    const embeddings = testEmbeddings(provider, 'loading');
+    const started = await open(embeddings);
+    embeddings.makeReady();
+    await embeddings.ready();
+    await Promise.resolve();
+    // The model is ready and the snapshot read, but not one part of codes: a search asked now
+    // makes the codes it needs from their rows, and answers as a process holding all of them.
+    expect(started.backend.db.loadVectors(provider.id, provider.dimensions)).toEqual({
+      snapshot: true,
+      rows: 0,
+    });
+    expect(started.backend.db.vectorCodesPending()).toBe(600);
+    const asked = await answers(started.backend, provider);
+    expect(asked).toEqual(await answers(live.backend, provider));
+    expect(asked.flat().length).toBeGreaterThan(0);
+    expect(started.backend.db.vectorCodesPending()).toBeGreaterThan(0);
+    // Then the background reads them all.
+    await started.backend.vectors!.idle();
+    expect(started.backend.db.vectorCodesPending()).toBe(0);
+  });
+
   it('is replaced once the rows moved past it by more than the bound, by whichever process', async () => {
     const provider = synonymProvider();
     const a = await open(testEmbeddings(provider));
     const b = await open(testEmbeddings(provider));
     for (const memory of corpus(40)) await a.service.create(memory);
     await a.backend.vectors!.idle();
-    expect(a.backend.db.snapshotVectors(provider.id, provider.dimensions)).toBe(true);
+    // A snapshot of a's state (its first fill pass, run after a start's codes wait, may have left it).
+    a.backend.db.snapshotVectors(provider.id, provider.dimensions, 0);
     for (const memory of corpus(45).slice(40)) await b.service.create(memory);
     // Five changes: within a bound of 5, past one of 4; b's copy learnt of a's writes through the rows.
     expect(b.backend.db.snapshotVectors(provider.id, provider.dimensions, 5)).toBe(false);
