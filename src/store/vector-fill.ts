@@ -31,9 +31,10 @@ const CODES_BATCH = 512;
  * How long after the start's load the codes' read waits. A client that polls status and searches
  * as soon as the model is ready would otherwise find its requests behind the first parts: ~25 ms
  * at 100,000 memories (the first part is the slowest, cold), where making the 300-400 codes that
- * first search needs from their rows costs ~12 ms.
+ * first search needs from their rows costs ~12 ms. No longer: until they are in, every create's
+ * and search's pool is made from rows too (100 ms made creates right after a start measurably slower).
  */
-const CODES_AFTER_MS = 100;
+const CODES_AFTER_MS = 20;
 /** How often a fill pass runs again, for memories another process wrote without a vector. */
 const REPASS_MS = 300_000;
 
