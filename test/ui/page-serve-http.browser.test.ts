@@ -4,6 +4,8 @@
  * reload; the page's API takes its own cookie, never the bearer token of /mcp, and /mcp still
  * takes only the bearer token.
  */
+
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Client } from '@modelcontextprotocol/client';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,6 +57,56 @@ describe('the memory page beside /mcp', () => {
     await expect
       .poll(async () => (await page.locator('#list > li').allTextContents()).join('\n'), { timeout: 20_000 })
       .toContain('From the assistant');
+  });
+
+  it('shows a memory saved while the page was starting, between its list and its change stamp', async () => {
+    // The page takes the store's change stamp at start and reloads when it moves. A write that
+    // lands after the list was read but before the stamp is in the stamp and not in the list, and
+    // the page never shows it. Routing the page's first two requests puts the write exactly there
+    // when the page asks for both at once; a page that takes the stamp first gets it in its list.
+    const fresh = await browser.context.newPage();
+    const path = (url: string) => new URL(url).pathname;
+    let created: Promise<unknown> | undefined;
+    const create = () => {
+      created ??= client.callTool({
+        name: 'create_memory',
+        arguments: { content: 'Saved while the page was starting.', title: 'During the start' },
+      });
+      return created;
+    };
+    let stampAnswered = false;
+    let listAnswered = false;
+    let firstStamp = true;
+    let firstList = true;
+    await fresh.route(
+      (url) => path(url.href) === '/api/changes',
+      async (route) => {
+        if (!firstStamp) return route.continue();
+        firstStamp = false;
+        // Wait a moment for a list asked at the same time to be answered first.
+        for (let waited = 0; !listAnswered && waited < 1500; waited += 50) await delay(50);
+        if (listAnswered) await create();
+        await route.continue();
+        stampAnswered = true;
+      },
+    );
+    await fresh.route(
+      (url) => path(url.href) === '/api/memories',
+      async (route) => {
+        if (!firstList) return route.continue();
+        firstList = false;
+        if (stampAnswered) await create();
+        await route.fulfill({ response: await route.fetch() });
+        listAnswered = true;
+      },
+    );
+    await fresh.goto(pageUrl.replace(/\?token=.*/, ''));
+    await expect.poll(() => created !== undefined, { timeout: 10_000 }).toBe(true);
+    expect((await created) as { isError?: boolean }).not.toMatchObject({ isError: true });
+    await expect
+      .poll(async () => (await fresh.locator('#list > li').allTextContents()).join('\n'), { timeout: 20_000 })
+      .toContain('During the start');
+    await fresh.close();
   });
 
   it('keeps the two guards apart: the bearer token opens no page, the cookie no /mcp', async () => {

@@ -312,6 +312,10 @@ if (window.matchMedia('(max-width: 48rem)').matches) byId<HTMLDetailsElement>('f
 
 void (async () => {
   await loadFacts().catch(showError);
-  await Promise.all([load(), loadTags().catch(showError), loadScopes().catch(showError), poll()]);
+  // The change stamp first, then the list: a write between the two then moves the stamp past the
+  // one taken, and the next poll shows it. Read the other way round it was in the stamp but not in
+  // the list, and never shown.
+  await poll();
+  await Promise.all([load(), loadTags().catch(showError), loadScopes().catch(showError)]);
   setInterval(() => void poll(), POLL_MS);
 })();
